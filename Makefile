@@ -1,0 +1,45 @@
+# muejam.infra — the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+EMULATOR_STATE ?= $(CURDIR)/.emulator
+EMULATOR_PORT ?= 4566
+
+.PHONY: help setup emulator demo down teardown test lint unit molecule clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## Create .venv with the pinned dependencies and link the collection (idempotent)
+	@bash scripts/setup.sh
+
+emulator: setup ## Start the local AWS emulator on 127.0.0.1:$(EMULATOR_PORT) (kept running)
+	@$(VENV)/bin/python -m tools.emulator start --port $(EMULATOR_PORT) --state-dir $(EMULATOR_STATE)
+
+demo: emulator ## Set up, start the emulator and provision the whole stack with inventories/local
+	MUEJAM_AWS_ENDPOINT=http://127.0.0.1:$(EMULATOR_PORT) MUEJAM_EMULATOR_STATE=$(EMULATOR_STATE) \
+	  ansible-playbook site.yml -i inventories/local
+
+teardown: setup ## Remove the local stack again (the emulator keeps running)
+	MUEJAM_AWS_ENDPOINT=http://127.0.0.1:$(EMULATOR_PORT) MUEJAM_EMULATOR_STATE=$(EMULATOR_STATE) \
+	  ansible-playbook teardown.yml -i inventories/local -e teardown_confirm=local
+
+down: ## Stop the local AWS emulator
+	@if [ -x $(VENV)/bin/python ]; then $(VENV)/bin/python -m tools.emulator stop --state-dir $(EMULATOR_STATE); fi
+
+test: setup ## Set up and run the whole test suite (lint, unit, molecule) on its own emulator
+	@bash scripts/test.sh
+
+lint: setup ## ruff and ansible-lint (production profile)
+	@bash scripts/test.sh lint
+
+unit: setup ## Unit tests only
+	@bash scripts/test.sh unit
+
+molecule: setup ## Molecule scenarios only, on their own emulator
+	@bash scripts/test.sh molecule
+
+clean: down ## Remove the virtual environment, emulator state and outputs
+	rm -rf $(VENV) .emulator .emulator-test outputs collections/ansible_collections

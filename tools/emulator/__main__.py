@@ -1,0 +1,156 @@
+"""Start, stop and inspect the local AWS emulator.
+
+    python -m tools.emulator start [--port 4566|0] [--state-dir .emulator]
+    python -m tools.emulator stop  [--state-dir .emulator]
+    python -m tools.emulator status [--state-dir .emulator]
+    python -m tools.emulator env   [--state-dir .emulator]   # shell exports for a running one
+    python -m tools.emulator serve --port N                    # foreground, used by start
+
+`start` runs moto's server on 127.0.0.1 with the corrections of tools.emulator.patches,
+waits until it answers, seeds what an AWS account would already have (see seed.py) and
+writes the state directory: `endpoint`, `pid`, `certificate_arn`, `server.log`.
+Port 0 picks a free port.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_PORT = 4566
+DEFAULT_STATE_DIR = ROOT / ".emulator"
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/reset-auth", timeout=2) as response:
+            return response.status < 500
+    except urllib.error.HTTPError as error:
+        return error.code < 500
+    except OSError:
+        return False
+
+
+def read_pid(state_dir: Path) -> int | None:
+    try:
+        pid = int((state_dir / "pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return None
+    return pid
+
+
+def serve(port: int) -> None:
+    # Must be set before moto is imported: AWS managed policies (CloudWatchAgentServerPolicy,
+    # AmazonSSMManagedInstanceCore, ...) exist in every AWS account.
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    from tools.emulator.patches import apply_all
+
+    applied = apply_all()
+    print(f"emulator: corrections applied: {', '.join(applied) or 'none'}", flush=True)
+    from moto import server
+
+    server.main(["--host", "127.0.0.1", "--port", str(port)])
+
+
+def start(port: int, state_dir: Path) -> str:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if read_pid(state_dir) is not None:
+        endpoint = (state_dir / "endpoint").read_text().strip()
+        if answers(endpoint):
+            print(f"emulator: already running at {endpoint}")
+            return endpoint
+        stop(state_dir)
+    port = port or free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    if answers(endpoint):
+        raise SystemExit(f"emulator: port {port} is taken by another server; choose another with --port")
+    log = (state_dir / "server.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.emulator", "serve", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    (state_dir / "pid").write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + START_TIMEOUT
+    while not answers(endpoint):
+        if process.poll() is not None:
+            raise SystemExit(f"emulator: server exited with {process.returncode}; see {state_dir / 'server.log'}")
+        if time.monotonic() > deadline:
+            stop(state_dir)
+            raise SystemExit(f"emulator: no answer at {endpoint} after {START_TIMEOUT:.0f} s; see {state_dir / 'server.log'}")
+        time.sleep(0.2)
+    (state_dir / "endpoint").write_text(f"{endpoint}\n")
+    from tools.emulator.seed import seed
+
+    for name, value in seed(endpoint).items():
+        (state_dir / name).write_text(f"{value}\n")
+    print(f"emulator: running at {endpoint} (pid {process.pid}, state in {state_dir})")
+    return endpoint
+
+
+def stop(state_dir: Path) -> None:
+    pid = read_pid(state_dir)
+    if pid is None:
+        print("emulator: not running")
+    else:
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while read_pid(state_dir) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if read_pid(state_dir) is not None:
+            os.killpg(pid, signal.SIGKILL)
+        print(f"emulator: stopped (pid {pid})")
+    for name in ("pid", "endpoint"):
+        (state_dir / name).unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["start", "stop", "status", "env", "serve"])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("MUEJAM_EMULATOR_PORT", DEFAULT_PORT)))
+    parser.add_argument("--state-dir", type=Path, default=Path(os.environ.get("MUEJAM_EMULATOR_STATE", DEFAULT_STATE_DIR)))
+    args = parser.parse_args(argv)
+    state_dir = args.state_dir.resolve()
+    if args.command == "serve":
+        serve(args.port)
+    elif args.command == "start":
+        start(args.port, state_dir)
+    elif args.command == "stop":
+        stop(state_dir)
+    elif args.command in ("status", "env"):
+        pid = read_pid(state_dir)
+        if pid is None:
+            raise SystemExit("emulator: not running")
+        endpoint = (state_dir / "endpoint").read_text().strip()
+        if args.command == "status":
+            print(f"emulator: running at {endpoint} (pid {pid}, state in {state_dir})")
+        else:
+            print(f"export MUEJAM_AWS_ENDPOINT={endpoint}")
+            print(f"export MUEJAM_EMULATOR_STATE={state_dir}")
+
+
+if __name__ == "__main__":
+    main()
