@@ -100,7 +100,9 @@ def start(port: int, state_dir: Path) -> str:
             raise SystemExit(f"emulator: server exited with {process.returncode}; see {state_dir / 'server.log'}")
         if time.monotonic() > deadline:
             stop(state_dir)
-            raise SystemExit(f"emulator: no answer at {endpoint} after {START_TIMEOUT:.0f} s; see {state_dir / 'server.log'}")
+            raise SystemExit(
+                f"emulator: no answer at {endpoint} after {START_TIMEOUT:.0f} s; see {state_dir / 'server.log'}"
+            )
         time.sleep(0.2)
     (state_dir / "endpoint").write_text(f"{endpoint}\n")
     from tools.emulator.seed import seed
@@ -131,7 +133,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["start", "stop", "status", "env", "serve"])
     parser.add_argument("--port", type=int, default=int(os.environ.get("MUEJAM_EMULATOR_PORT", DEFAULT_PORT)))
-    parser.add_argument("--state-dir", type=Path, default=Path(os.environ.get("MUEJAM_EMULATOR_STATE", DEFAULT_STATE_DIR)))
+    parser.add_argument(
+        "--state-dir", type=Path, default=Path(os.environ.get("MUEJAM_EMULATOR_STATE", DEFAULT_STATE_DIR))
+    )
     args = parser.parse_args(argv)
     state_dir = args.state_dir.resolve()
     if args.command == "serve":
