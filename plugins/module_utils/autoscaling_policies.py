@@ -1,0 +1,41 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plain-Python helpers of the autoscaling_policy_info module: request and result shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def describe_policies_request(group_name: str | None, policy_names: list[str] | None) -> dict[str, Any]:
+    """Return the DescribePolicies parameters for a group and/or a list of policy names."""
+    request: dict[str, Any] = {}
+    if group_name:
+        request["AutoScalingGroupName"] = group_name
+    if policy_names:
+        request["PolicyNames"] = list(policy_names)
+    return request
+
+
+def normalize_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    """Turn one DescribePolicies entry into the module's snake_case result.
+
+    Every key of the result is present whatever the policy type, so that playbooks can compare
+    values without ``default()``; keys AWS does not return for a policy type are ``None``.
+    """
+    return {
+        "policy_name": policy["PolicyName"],
+        "policy_arn": policy["PolicyARN"],
+        "auto_scaling_group_name": policy["AutoScalingGroupName"],
+        "policy_type": policy.get("PolicyType", "SimpleScaling"),
+        "adjustment_type": policy.get("AdjustmentType"),
+        "scaling_adjustment": policy.get("ScalingAdjustment"),
+        "min_adjustment_magnitude": policy.get("MinAdjustmentMagnitude"),
+        "cooldown": policy.get("Cooldown"),
+        "enabled": policy.get("Enabled", True),
+        "alarm_names": sorted(alarm["AlarmName"] for alarm in policy.get("Alarms", [])),
+    }
+
+
+def normalize_policies(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Normalize every policy, ordered by name so that results compare across runs."""
+    return sorted((normalize_policy(policy) for policy in policies), key=lambda policy: policy["policy_name"])
