@@ -426,3 +426,63 @@ def http_get(
         except (OSError, http.client.HTTPException) as error:
             result.error = f"body not read: {error}"
     return result
+
+
+def make_probe(
+    describe_targets: Callable[[], list[Mapping[str, Any]]],
+    describe_group: Callable[[], Mapping[str, Any] | None] | None,
+    fetch: Callable[[], HttpResult] | None,
+    group_name: str | None = None,
+    required_components: list[str] | None = None,
+    min_healthy: int | None = None,
+    warn_is_ready: bool = True,
+) -> Callable[[int, float], Poll]:
+    """Build the probe a ReadinessGate calls: one read of the group, the targets and the URL.
+
+    ``min_healthy`` None means the group's desired capacity (at least 1), or 1 without a group.
+    An exception of a describe call (throttling, a network error) fails that poll with its
+    cause, like an unhealthy target: the gate keeps polling until its timeout.
+    """
+
+    def probe(number: int, elapsed: float) -> Poll:
+        poll = Poll(number=number, elapsed=elapsed)
+        floor = 1 if min_healthy is None else min_healthy
+        if describe_group is not None:
+            try:
+                group_problems, poll.group = evaluate_group(describe_group(), group_name or "")
+            except Exception as error:  # every AWS/network error is a cause, never a traceback
+                group_problems = [f"Auto Scaling group {group_name}: not read ({error})"]
+            poll.problems += group_problems
+            if min_healthy is None and poll.group is not None:
+                floor = max(1, int(poll.group["desired_capacity"]))
+        try:
+            target_problems, poll.targets = evaluate_targets(list(describe_targets()), floor)
+        except Exception as error:
+            target_problems = [f"target group: target health not read ({error})"]
+        poll.problems += target_problems
+        if fetch is not None:
+            result = fetch()
+            http_problems, report = evaluate_http(result, required_components, warn_is_ready)
+            poll.problems += http_problems
+            poll.http_status = result.status_code
+            poll.body_excerpt = result.excerpt()
+            if report is not None:
+                poll.components = dict(report.components)
+        return poll
+
+    return probe
+
+
+def outcome_result(outcome: Outcome) -> dict[str, Any]:
+    """The module's return values for an outcome, ready or not."""
+    last = outcome.last
+    return {
+        "ready": outcome.ready,
+        "polls": outcome.polls,
+        "elapsed": round(outcome.elapsed, 2),
+        "targets": last.targets,
+        "components": last.components,
+        "autoscaling_group": last.group,
+        "http_status": last.http_status,
+        "history": outcome.history,
+    }
