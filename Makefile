@@ -15,8 +15,9 @@ help: ## List the targets
 setup: ## Create .venv with the pinned dependencies and link the collection (idempotent)
 	@bash scripts/setup.sh
 
-emulator: setup ## Start the local AWS emulator on 127.0.0.1:$(EMULATOR_PORT) (kept running)
+emulator: setup ## Start the local AWS emulator on 127.0.0.1:$(EMULATOR_PORT) and the reference /health server (kept running)
 	@$(VENV)/bin/python -m tools.emulator start --port $(EMULATOR_PORT) --state-dir $(EMULATOR_STATE)
+	@$(VENV)/bin/python -m tools.health_server start --port 0 --state-dir $(EMULATOR_STATE)/health
 
 demo: emulator ## Set up, start the emulator and provision the whole stack with inventories/local
 	MUEJAM_AWS_ENDPOINT=http://127.0.0.1:$(EMULATOR_PORT) MUEJAM_EMULATOR_STATE=$(EMULATOR_STATE) \
@@ -26,8 +27,10 @@ teardown: setup ## Remove the local stack again (the emulator keeps running)
 	MUEJAM_AWS_ENDPOINT=http://127.0.0.1:$(EMULATOR_PORT) MUEJAM_EMULATOR_STATE=$(EMULATOR_STATE) \
 	  ansible-playbook teardown.yml -i inventories/local -e teardown_confirm=local
 
-down: ## Stop the local AWS emulator
-	@if [ -x $(VENV)/bin/python ]; then $(VENV)/bin/python -m tools.emulator stop --state-dir $(EMULATOR_STATE); fi
+down: ## Stop the local AWS emulator and the reference /health server
+	@if [ -x $(VENV)/bin/python ]; then \
+	  $(VENV)/bin/python -m tools.health_server stop --state-dir $(EMULATOR_STATE)/health; \
+	  $(VENV)/bin/python -m tools.emulator stop --state-dir $(EMULATOR_STATE); fi
 
 test: setup ## Set up and run the whole test suite (lint, unit, molecule) on its own emulator
 	@bash scripts/test.sh

@@ -26,8 +26,9 @@ run_unit() {
 run_molecule() {
     local state
     state="$(mktemp -d "${TMPDIR:-/tmp}/muejam-emulator.XXXXXX")"
+    trap 'python -m tools.health_server stop --state-dir "'"$state"'/health"; python -m tools.emulator stop --state-dir "'"$state"'"; rm -rf "'"$state"'"' EXIT
     python -m tools.emulator start --port 0 --state-dir "$state"
-    trap 'python -m tools.emulator stop --state-dir "'"$state"'"; rm -rf "'"$state"'"' EXIT
+    python -m tools.health_server start --port 0 --state-dir "$state/health"
     eval "$(python -m tools.emulator env --state-dir "$state")"
     export MUEJAM_OUTPUTS_DIR="$state/outputs"
     echo "== molecule (emulator at $MUEJAM_AWS_ENDPOINT)"
