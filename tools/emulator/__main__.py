@@ -4,12 +4,15 @@
     python -m tools.emulator stop  [--state-dir .emulator]
     python -m tools.emulator status [--state-dir .emulator]
     python -m tools.emulator env   [--state-dir .emulator]   # shell exports for a running one
-    python -m tools.emulator serve --port N                    # foreground, used by start
+    python -m tools.emulator serve --port N [--state-dir DIR]  # foreground, used by start
+    python -m tools.emulator stage [--state-dir .emulator] ACTION ...  # see tools/emulator/staging.py
 
 `start` runs moto's server on 127.0.0.1 with the corrections of tools.emulator.patches,
 waits until it answers, seeds what an AWS account would already have (see seed.py) and
 writes the state directory: `endpoint`, `pid`, `certificate_arn`, `server.log`.
-Port 0 picks a free port.
+Port 0 picks a free port. The server follows `stage.json` in its state directory, written by
+`stage` (target-health, asg-instances, clear, show; `stage` must come first); `start` of a new
+server removes an old one's stage file.
 """
 
 from __future__ import annotations
@@ -59,11 +62,17 @@ def read_pid(state_dir: Path) -> int | None:
     return pid
 
 
-def serve(port: int) -> None:
+def serve(port: int, state_dir: Path | None = None) -> None:
     # Must be set before moto is imported: AWS managed policies (CloudWatchAgentServerPolicy,
     # AmazonSSMManagedInstanceCore, ...) exist in every AWS account.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    from tools.emulator import staging
     from tools.emulator.patches import apply_all
+
+    # The staging patches read <state_dir>/stage.json (inert while it does not exist).
+    staging.configure(state_dir)
+    if state_dir is not None:
+        print(f"emulator: stage file {staging.stage_path(state_dir)}", flush=True)
 
     applied = apply_all()
     print(f"emulator: corrections applied: {', '.join(applied) or 'none'}", flush=True)
@@ -84,9 +93,13 @@ def start(port: int, state_dir: Path) -> str:
     endpoint = f"http://127.0.0.1:{port}"
     if answers(endpoint):
         raise SystemExit(f"emulator: port {port} is taken by another server; choose another with --port")
+    # A new server has none of the old one's resources: drop schedules staged for them.
+    from tools.emulator import staging
+
+    staging.clear(state_dir)
     log = (state_dir / "server.log").open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.emulator", "serve", "--port", str(port)],
+        [sys.executable, "-m", "tools.emulator", "serve", "--port", str(port), "--state-dir", str(state_dir)],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -130,16 +143,24 @@ def stop(state_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["stage"]:
+        from tools.emulator import staging
+
+        staging.cli(argv[1:], Path(os.environ.get("MUEJAM_EMULATOR_STATE", DEFAULT_STATE_DIR)))
+        return
     parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["start", "stop", "status", "env", "serve"])
+    parser.add_argument("command", choices=["start", "stop", "status", "env", "serve", "stage"])
     parser.add_argument("--port", type=int, default=int(os.environ.get("MUEJAM_EMULATOR_PORT", DEFAULT_PORT)))
     parser.add_argument(
         "--state-dir", type=Path, default=Path(os.environ.get("MUEJAM_EMULATOR_STATE", DEFAULT_STATE_DIR))
     )
     args = parser.parse_args(argv)
     state_dir = args.state_dir.resolve()
+    if args.command == "stage":
+        parser.error("stage must be the first argument: python -m tools.emulator stage [--state-dir DIR] ACTION ...")
     if args.command == "serve":
-        serve(args.port)
+        serve(args.port, state_dir)
     elif args.command == "start":
         start(args.port, state_dir)
     elif args.command == "stop":

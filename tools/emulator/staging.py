@@ -1,0 +1,458 @@
+"""Staging of what AWS does over time: target health and Auto Scaling instance states.
+
+moto reports every registered target ``healthy`` and every Auto Scaling instance
+``InService``/``Healthy`` the moment it exists. AWS takes a while: a new target is ``initial``
+(``Elb.RegistrationInProgress``, then ``Elb.InitialHealthChecking``) until it passes the target
+group's healthy threshold, may turn ``unhealthy`` (``Target.Timeout``, ...), and a new instance is
+``Pending`` before it is ``InService``. Tests and demos that wait for readiness need that, so the
+emulator can be told what to report, and when, through a *stage file*::
+
+    <state-dir>/stage.json
+    {
+      "version": 1,
+      "target_health": {
+        "<target group ARN>": {
+          "default": {"from": <epoch s>, "steps": [<target step>, ...]},   # every target
+          "<target id>": {"from": <epoch s>, "steps": [<target step>, ...]}  # this one only
+        }
+      },
+      "autoscaling_instances": {
+        "<group name>": {"from": <epoch s>, "steps": [<instance step>, ...]}
+      }
+    }
+
+    target step:   {"after": s, "state": "initial", "reason": "Elb.InitialHealthChecking",
+                    "description": "Initial health checks in progress"}
+    instance step: {"after": s, "in_service": N | null, "healthy": N | null}
+
+``from`` is when the schedule was written (``time.time()``); the stage in force at a moment is
+the last step whose ``after`` is at most the seconds elapsed since ``from``. Before the first step,
+and for targets and groups without a schedule, the emulator answers as moto does. A target
+schedule applies only where moto itself would say ``healthy`` (a registered target of a running
+instance): moto's ``unused``/``draining`` answers for deregistered or stopped targets are kept.
+An instance step makes the group's InService instances after the first ``in_service`` ones
+``Pending``, and its Healthy instances after the first ``healthy`` ones ``Unhealthy`` (null: no
+limit), in moto's order of the group's instances.
+
+The stage file is written atomically (``os.replace``) by this module, through
+``python -m tools.emulator stage ...`` or the functions below. The server reads it on every
+DescribeTargetHealth / DescribeAutoScalingGroups / DescribeAutoScalingInstances call, so a new
+schedule takes effect at once, without a restart (``start`` of a new server removes an old
+server's stage file: its schedules name resources the new server does not have).
+
+It is a staging facility for tests and demos: without a stage file (or in a process that never
+called :func:`configure`, such as a plain ``mock_aws`` test) the emulator behaves exactly as
+before.
+
+AWS references:
+https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html
+https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+STAGE_FILE = "stage.json"
+VERSION = 1
+DEFAULT_TARGET = "default"
+
+# TargetHealth.State and the reason codes AWS gives with each (API_TargetHealth). A healthy target
+# has neither reason nor description. AWS documents no reason list for unhealthy.draining: the
+# unhealthy ones and the deregistration one are accepted.
+_UNHEALTHY_REASONS = (
+    "Target.ResponseCodeMismatch",
+    "Target.Timeout",
+    "Target.FailedHealthChecks",
+    "Elb.InternalError",
+)
+REASONS_BY_STATE: dict[str, tuple[str, ...]] = {
+    "initial": ("Elb.RegistrationInProgress", "Elb.InitialHealthChecking"),
+    "healthy": (),
+    "unhealthy": _UNHEALTHY_REASONS,
+    "unhealthy.draining": (*_UNHEALTHY_REASONS, "Target.DeregistrationInProgress"),
+    "unused": ("Target.NotRegistered", "Target.NotInUse", "Target.InvalidState", "Target.IpUnusable"),
+    "draining": ("Target.DeregistrationInProgress",),
+    "unavailable": ("Target.HealthCheckDisabled", "Elb.InternalError"),
+}
+STATES = tuple(REASONS_BY_STATE)
+
+# The reason a step gets when it names a state only.
+DEFAULT_REASON: dict[str, str | None] = {
+    "initial": "Elb.InitialHealthChecking",
+    "healthy": None,
+    "unhealthy": "Target.FailedHealthChecks",
+    "unhealthy.draining": "Target.FailedHealthChecks",
+    "unused": "Target.NotInUse",
+    "draining": "Target.DeregistrationInProgress",
+    "unavailable": "Target.HealthCheckDisabled",
+}
+
+# The description a step gets when it names none, worded as AWS's API reference describes each
+# reason. Readiness code should decide on State and Reason, never on the Description text.
+DESCRIPTIONS: dict[str, str] = {
+    "Elb.RegistrationInProgress": "Target registration is in progress",
+    "Elb.InitialHealthChecking": "Initial health checks in progress",
+    "Target.ResponseCodeMismatch": "Health checks failed with these codes: [502]",
+    "Target.Timeout": "Request timed out",
+    "Target.FailedHealthChecks": "Health checks failed",
+    "Elb.InternalError": "Health checks failed due to an internal error",
+    "Target.NotRegistered": "Target is not registered to the target group",
+    "Target.NotInUse": "Target group is not configured to receive traffic from the load balancer",
+    "Target.InvalidState": "Target is in the stopped state",
+    "Target.IpUnusable": "The target IP address is reserved for use by a load balancer",
+    "Target.DeregistrationInProgress": "Target deregistration is in progress",
+    "Target.HealthCheckDisabled": "Health checks disabled",
+}
+
+_active_state_dir: Path | None = None
+
+
+# --- the server side --------------------------------------------------------------------------
+
+
+def configure(state_dir: Path | str | None) -> None:
+    """Make this process's patched moto follow ``<state_dir>/stage.json`` (None: stop staging)."""
+    global _active_state_dir
+    _active_state_dir = Path(state_dir) if state_dir is not None else None
+
+
+def active_state_dir() -> Path | None:
+    """The state directory this process stages from, or None (set by :func:`configure`)."""
+    return _active_state_dir
+
+
+def active_stage() -> dict[str, Any]:
+    """The stage file of the configured state directory; empty when none is configured or written."""
+    if _active_state_dir is None:
+        return {}
+    return read(_active_state_dir)
+
+
+def _step_at(schedule: dict[str, Any] | None, now: float) -> dict[str, Any] | None:
+    if not schedule:
+        return None
+    elapsed = now - float(schedule["from"])
+    current = None
+    for step in sorted(schedule["steps"], key=lambda step: float(step["after"])):
+        if float(step["after"]) <= elapsed:
+            current = step
+    return current
+
+
+def target_health_at(stage: dict[str, Any], target_group_arn: str, target_id: str, now: float) -> dict[str, Any] | None:
+    """The staged step ``{"state", "reason", "description"}`` of a target at ``now``, or None (moto's)."""
+    schedules = stage.get("target_health", {}).get(target_group_arn)
+    if not schedules:
+        return None
+    if target_id in schedules:
+        return _step_at(schedules[target_id], now)
+    return _step_at(schedules.get(DEFAULT_TARGET), now)
+
+
+def asg_instances_at(stage: dict[str, Any], group_name: str, now: float) -> dict[str, Any] | None:
+    """The staged step ``{"in_service", "healthy"}`` of an Auto Scaling group at ``now``, or None."""
+    return _step_at(stage.get("autoscaling_instances", {}).get(group_name), now)
+
+
+def limit_instance_states(
+    lifecycle_health: list[tuple[str, str]], step: dict[str, Any] | None
+) -> list[tuple[str, str]]:
+    """Apply an instance step to ``[(LifecycleState, HealthStatus), ...]`` in the group's order.
+
+    InService instances after the first ``in_service`` ones become Pending; Healthy instances after
+    the first ``healthy`` ones become Unhealthy. Other states (Standby, Terminating, ...) are kept.
+    """
+    if step is None:
+        return list(lifecycle_health)
+    in_service_left = step.get("in_service")
+    healthy_left = step.get("healthy")
+    result = []
+    for lifecycle, health in lifecycle_health:
+        if lifecycle == "InService" and in_service_left is not None:
+            if in_service_left > 0:
+                in_service_left -= 1
+            else:
+                lifecycle = "Pending"
+        if health == "Healthy" and healthy_left is not None:
+            if healthy_left > 0:
+                healthy_left -= 1
+            else:
+                health = "Unhealthy"
+        result.append((lifecycle, health))
+    return result
+
+
+# --- the stage file ---------------------------------------------------------------------------
+
+
+def stage_path(state_dir: Path | str) -> Path:
+    return Path(state_dir) / STAGE_FILE
+
+
+def read(state_dir: Path | str) -> dict[str, Any]:
+    """The stage of a state directory (``{}`` when no stage file exists)."""
+    try:
+        text = stage_path(state_dir).read_text()
+    except FileNotFoundError:
+        return {}
+    stage = json.loads(text)
+    if not isinstance(stage, dict) or stage.get("version") != VERSION:
+        raise ValueError(f"{stage_path(state_dir)}: not a version {VERSION} stage file")
+    return stage
+
+
+def write(state_dir: Path | str, stage: dict[str, Any]) -> None:
+    """Write the stage file atomically (a reader sees the old file or the new one, never half)."""
+    directory = Path(state_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    stage = {**stage, "version": VERSION}
+    descriptor, temporary = tempfile.mkstemp(prefix=".stage-", suffix=".json", dir=directory)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(stage, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+        os.replace(temporary, stage_path(directory))
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def target_step(
+    state: str, reason: str | None = None, description: str | None = None, after: float = 0
+) -> dict[str, Any]:
+    """A validated target step; the reason and description default to AWS's for the state."""
+    if state not in REASONS_BY_STATE:
+        raise ValueError(f"target state {state!r}: must be one of {', '.join(STATES)}")
+    if float(after) < 0:
+        raise ValueError(f"step after {after!r}: must be >= 0 seconds")
+    if state == "healthy":
+        if reason or description:
+            raise ValueError("a healthy target has no reason or description (AWS gives none)")
+        return {"after": float(after), "state": state, "reason": None, "description": None}
+    reason = reason or DEFAULT_REASON[state]
+    if reason not in REASONS_BY_STATE[state]:
+        raise ValueError(f"reason {reason!r} for state {state!r}: must be one of {', '.join(REASONS_BY_STATE[state])}")
+    return {
+        "after": float(after),
+        "state": state,
+        "reason": reason,
+        "description": description or DESCRIPTIONS[reason],
+    }
+
+
+def instance_step(in_service: int | None = None, healthy: int | None = None, after: float = 0) -> dict[str, Any]:
+    """A validated Auto Scaling instance step (None: no limit)."""
+    for name, value in (("in_service", in_service), ("healthy", healthy)):
+        if value is not None and (not isinstance(value, int) or value < 0):
+            raise ValueError(f"{name} {value!r}: must be an integer >= 0 or None")
+    if float(after) < 0:
+        raise ValueError(f"step after {after!r}: must be >= 0 seconds")
+    return {"after": float(after), "in_service": in_service, "healthy": healthy}
+
+
+def parse_target_steps(text: str) -> list[dict[str, Any]]:
+    """Parse ``STATE[:REASON[:DESCRIPTION]][@AFTER],...`` (or a JSON list of step objects).
+
+    Example: ``initial:Elb.RegistrationInProgress@0,initial@2,healthy@6``. AFTER defaults to 0.
+    A description containing a comma needs the JSON form.
+    """
+    text = text.strip()
+    if text.startswith("["):
+        return [
+            target_step(step["state"], step.get("reason"), step.get("description"), step.get("after", 0))
+            for step in json.loads(text)
+        ]
+    steps = []
+    for token in filter(None, (part.strip() for part in text.split(","))):
+        body, _, after = token.rpartition("@") if "@" in token else (token, "", "0")
+        state, _, rest = body.partition(":")
+        reason, _, description = rest.partition(":")
+        steps.append(target_step(state, reason or None, description or None, _seconds(after, token)))
+    if not steps:
+        raise ValueError("no steps given")
+    return steps
+
+
+def parse_instance_steps(text: str) -> list[dict[str, Any]]:
+    """Parse ``IN_SERVICE[/HEALTHY][@AFTER],...``; ``*`` is no limit. Example: ``0@0,2/1@4,*@8``."""
+    steps = []
+    for token in filter(None, (part.strip() for part in text.split(","))):
+        body, _, after = token.rpartition("@") if "@" in token else (token, "", "0")
+        in_service, _, healthy = body.partition("/")
+        steps.append(instance_step(_count(in_service, token), _count(healthy or "*", token), _seconds(after, token)))
+    if not steps:
+        raise ValueError("no steps given")
+    return steps
+
+
+def _seconds(text: str, token: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"step {token!r}: {text!r} is not a number of seconds") from None
+
+
+def _count(text: str, token: str) -> int | None:
+    text = text.strip()
+    if text in ("*", ""):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"step {token!r}: {text!r} is not a count (an integer or *)") from None
+
+
+def stage_target_health(
+    state_dir: Path | str,
+    target_group_arn: str,
+    steps: list[dict[str, Any]] | str,
+    target: str | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """Stage the health of one target (or, target None, of every target) of a target group.
+
+    ``steps`` is a list of :func:`target_step` dicts or the text form of :func:`parse_target_steps`.
+    The schedule's clock starts now; it replaces an earlier schedule of the same target. Returns
+    the written stage.
+    """
+    if isinstance(steps, str):
+        steps = parse_target_steps(steps)
+    else:
+        steps = [target_step(s["state"], s.get("reason"), s.get("description"), s.get("after", 0)) for s in steps]
+    if not steps:
+        raise ValueError("no steps given")
+    stage = read(state_dir)
+    schedules = stage.setdefault("target_health", {}).setdefault(target_group_arn, {})
+    schedules[target or DEFAULT_TARGET] = {"from": time.time() if now is None else now, "steps": steps}
+    write(state_dir, stage)
+    return stage
+
+
+def stage_asg_instances(
+    state_dir: Path | str,
+    group_name: str,
+    in_service: int | None = None,
+    healthy: int | None = None,
+    steps: list[dict[str, Any]] | str | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """Stage the instances of an Auto Scaling group: ``in_service``/``healthy`` at once, or ``steps``.
+
+    ``steps`` is a list of :func:`instance_step` dicts or the text form of
+    :func:`parse_instance_steps`. Replaces an earlier schedule of the group. Returns the written stage.
+    """
+    if steps is None:
+        steps = [instance_step(in_service, healthy)]
+    elif isinstance(steps, str):
+        steps = parse_instance_steps(steps)
+    else:
+        steps = [instance_step(s.get("in_service"), s.get("healthy"), s.get("after", 0)) for s in steps]
+    if not steps:
+        raise ValueError("no steps given")
+    stage = read(state_dir)
+    stage.setdefault("autoscaling_instances", {})[group_name] = {
+        "from": time.time() if now is None else now,
+        "steps": steps,
+    }
+    write(state_dir, stage)
+    return stage
+
+
+def clear(
+    state_dir: Path | str,
+    target_group_arn: str | None = None,
+    target: str | None = None,
+    group_name: str | None = None,
+) -> None:
+    """Remove schedules: all of them (no argument), or those of a target group / target / group."""
+    if target_group_arn is None and group_name is None:
+        stage_path(state_dir).unlink(missing_ok=True)
+        return
+    stage = read(state_dir)
+    if not stage:
+        return
+    if target_group_arn is not None:
+        schedules = stage.get("target_health", {})
+        if target is None:
+            schedules.pop(target_group_arn, None)
+        else:
+            schedules.get(target_group_arn, {}).pop(target, None)
+    if group_name is not None:
+        stage.get("autoscaling_instances", {}).pop(group_name, None)
+    write(state_dir, stage)
+
+
+# --- python -m tools.emulator stage ... -------------------------------------------------------
+
+USAGE = """\
+python -m tools.emulator stage [--state-dir DIR] ACTION ...
+  target-health --target-group-arn ARN [--target ID] --steps STEPS
+  asg-instances --group NAME (--in-service N [--healthy N] | --steps STEPS)
+  clear [--target-group-arn ARN [--target ID]] [--group NAME]
+  show
+"""
+
+
+def cli(argv: list[str], default_state_dir: Path) -> None:
+    """The ``stage`` sub-command of ``python -m tools.emulator``."""
+    state_dir_help = "the emulator's state directory (default: $MUEJAM_EMULATOR_STATE or .emulator)"
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.emulator stage",
+        usage=USAGE,
+        description="Stage target health and Auto Scaling instance states in a running emulator.",
+    )
+    parser.add_argument("--state-dir", type=Path, default=default_state_dir, help=state_dir_help)
+    # Accepted after the action too; SUPPRESS keeps the value given before it.
+    late = argparse.ArgumentParser(add_help=False)
+    late.add_argument("--state-dir", type=Path, default=argparse.SUPPRESS, help=state_dir_help)
+    actions = parser.add_subparsers(dest="action", required=True)
+
+    health = actions.add_parser("target-health", parents=[late], help="stage the health of targets")
+    health.add_argument("--target-group-arn", required=True)
+    health.add_argument("--target", help="a target id (instance id or IP); default: every target of the group")
+    health.add_argument(
+        "--steps",
+        required=True,
+        help="STATE[:REASON[:DESCRIPTION]][@AFTER],... e.g. 'initial:Elb.InitialHealthChecking@0,healthy@6' "
+        f"(states: {', '.join(STATES)}), or a JSON list of steps",
+    )
+
+    instances = actions.add_parser("asg-instances", parents=[late], help="stage the instances of a group")
+    instances.add_argument("--group", required=True, help="the Auto Scaling group name")
+    instances.add_argument("--in-service", type=int, help="how many instances are InService (others Pending)")
+    instances.add_argument("--healthy", type=int, help="how many instances are Healthy (others Unhealthy)")
+    instances.add_argument("--steps", help="IN_SERVICE[/HEALTHY][@AFTER],... ('*': no limit), e.g. '0@0,2/1@4,*@8'")
+
+    remove = actions.add_parser("clear", parents=[late], help="remove all schedules, or those named")
+    remove.add_argument("--target-group-arn")
+    remove.add_argument("--target")
+    remove.add_argument("--group")
+
+    actions.add_parser("show", parents=[late], help="print the stage file")
+
+    args = parser.parse_args(argv)
+    state_dir = args.state_dir.resolve()
+    try:
+        if args.action == "target-health":
+            stage_target_health(state_dir, args.target_group_arn, args.steps, target=args.target)
+        elif args.action == "asg-instances":
+            if args.steps is not None and (args.in_service is not None or args.healthy is not None):
+                parser.error("asg-instances: give --steps or --in-service/--healthy, not both")
+            if args.steps is None and args.in_service is None and args.healthy is None:
+                parser.error("asg-instances: give --in-service (and/or --healthy) or --steps")
+            stage_asg_instances(state_dir, args.group, args.in_service, args.healthy, steps=args.steps)
+        elif args.action == "clear":
+            if args.target is not None and args.target_group_arn is None:
+                parser.error("clear: --target needs --target-group-arn")
+            clear(state_dir, args.target_group_arn, args.target, args.group)
+        print(json.dumps(read(state_dir), indent=2, sort_keys=True))
+    except ValueError as error:
+        raise SystemExit(f"emulator stage: {error}") from None
