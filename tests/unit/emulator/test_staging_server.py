@@ -7,49 +7,10 @@ the stage file written by another process, and the staged answers survive moto's
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import boto3
-import pytest
-
 from tools.emulator import staging
-
-ROOT = Path(__file__).resolve().parents[3]
-REGION = "us-east-1"
-
-
-def launcher(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tools.emulator", *args], cwd=ROOT, check=True, capture_output=True, text=True
-    )
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    state_dir = tmp_path_factory.mktemp("emulator")
-    launcher("start", "--port", "0", "--state-dir", str(state_dir))
-    try:
-        endpoint = (state_dir / "endpoint").read_text().strip()
-
-        def client(service: str) -> Any:
-            return boto3.client(
-                service,
-                region_name=REGION,
-                endpoint_url=endpoint,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-            )
-
-        ec2 = client("ec2")
-        image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        yield {"state_dir": state_dir, "client": client, "image_id": image_id}
-    finally:
-        launcher("stop", "--state-dir", str(state_dir))
 
 
 def target_states(elbv2: Any, arn: str) -> list[tuple[str, str | None]]:
@@ -75,7 +36,7 @@ def test_targets_go_from_initial_to_healthy(emulator: dict[str, Any]) -> None:
     elbv2.register_targets(TargetGroupArn=arn, Targets=[{"Id": instance} for instance in instances])
     assert target_states(elbv2, arn) == [("healthy", None)] * 2  # moto's answer until staged
 
-    launcher(
+    emulator["launcher"](
         *("stage", "--state-dir", str(emulator["state_dir"]), "target-health", "--target-group-arn", arn),
         *("--steps", "initial:Elb.InitialHealthChecking@0,healthy@2"),
     )
@@ -100,9 +61,9 @@ def test_instances_beyond_in_service_are_pending(emulator: dict[str, Any]) -> No
         MinSize=0,
         MaxSize=2,
         DesiredCapacity=2,
-        AvailabilityZones=[f"{REGION}a"],
+        AvailabilityZones=["us-east-1a"],
     )
-    launcher(
+    emulator["launcher"](
         "stage",
         "--state-dir",
         str(emulator["state_dir"]),

@@ -1,0 +1,96 @@
+"""Unit tests for the muejam.infra network filters (plugins/filter/network.py)."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.muejam.infra.plugins.filter.network import (
+    FilterModule,
+    cidr_valid,
+    cidr_within,
+    cidrs_disjoint,
+    subnet_cidrs,
+)
+
+
+class TestSubnetCidrs:
+    def test_derives_the_seed_layout_from_a_slash_16(self) -> None:
+        assert subnet_cidrs("10.0.0.0/16", 3, "public") == ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]
+        assert subnet_cidrs("10.0.0.0/16", 3, "private") == ["10.0.128.0/20", "10.0.144.0/20", "10.0.160.0/20"]
+
+    def test_defaults_to_the_public_tier(self) -> None:
+        assert subnet_cidrs("10.0.0.0/16", 1) == ["10.0.0.0/20"]
+
+    def test_generalises_to_other_prefixes(self) -> None:
+        assert subnet_cidrs("172.16.0.0/20", 2, "public") == ["172.16.0.0/24", "172.16.1.0/24"]
+        assert subnet_cidrs("172.16.0.0/20", 2, "private") == ["172.16.8.0/24", "172.16.9.0/24"]
+        assert subnet_cidrs("192.168.10.0/24", 1, "private") == ["192.168.10.128/28"]
+
+    def test_public_and_private_blocks_never_overlap_and_stay_in_the_vpc(self) -> None:
+        blocks = subnet_cidrs("10.20.0.0/16", 8, "public") + subnet_cidrs("10.20.0.0/16", 8, "private")
+        assert len(blocks) == 16
+        assert cidrs_disjoint(blocks)
+        assert all(cidr_within(block, "10.20.0.0/16") for block in blocks)
+
+    @pytest.mark.parametrize("count", [0, 9, -1, "3", True, None])
+    def test_fails_on_a_count_outside_one_to_eight(self, count: object) -> None:
+        with pytest.raises(AnsibleFilterError, match="count must be an integer from 1 to 8"):
+            subnet_cidrs("10.0.0.0/16", count)  # type: ignore[arg-type]
+
+    def test_fails_on_an_unknown_tier(self) -> None:
+        with pytest.raises(AnsibleFilterError, match="tier must be one of public, private"):
+            subnet_cidrs("10.0.0.0/16", 3, "dmz")
+
+    @pytest.mark.parametrize("vpc_cidr", ["10.0.0.1/16", "10.0.0.0", "not-a-cidr", "fd00::/56", None])
+    def test_fails_on_an_invalid_vpc_cidr(self, vpc_cidr: object) -> None:
+        with pytest.raises(AnsibleFilterError, match="subnet_cidrs: "):
+            subnet_cidrs(vpc_cidr, 3)  # type: ignore[arg-type]
+
+    def test_fails_when_the_subnets_would_be_smaller_than_a_slash_28(self) -> None:
+        with pytest.raises(AnsibleFilterError, match="too small"):
+            subnet_cidrs("10.0.0.0/25", 2)
+
+
+class TestCidrValid:
+    @pytest.mark.parametrize("cidr", ["10.0.0.0/16", "192.168.1.0/24", "10.0.0.16/28"])
+    def test_accepts_ipv4_networks(self, cidr: str) -> None:
+        assert cidr_valid(cidr)
+
+    @pytest.mark.parametrize("cidr", ["10.0.0.1/16", "10.0.0.0", "10.0.0.0/33", "fd00::/56", "", None, 42])
+    def test_rejects_anything_else(self, cidr: object) -> None:
+        assert not cidr_valid(cidr)
+
+
+class TestCidrWithin:
+    def test_accepts_a_block_inside_the_vpc(self) -> None:
+        assert cidr_within("10.0.16.0/20", "10.0.0.0/16")
+
+    def test_rejects_a_block_outside_the_vpc(self) -> None:
+        assert not cidr_within("10.1.0.0/20", "10.0.0.0/16")
+
+    def test_rejects_invalid_blocks(self) -> None:
+        assert not cidr_within("10.0.16.1/20", "10.0.0.0/16")
+        assert not cidr_within("10.0.16.0/20", "garbage")
+
+
+class TestCidrsDisjoint:
+    def test_accepts_separate_blocks(self) -> None:
+        assert cidrs_disjoint(["10.0.0.0/20", "10.0.16.0/20"])
+
+    def test_accepts_an_empty_list(self) -> None:
+        assert cidrs_disjoint([])
+
+    def test_rejects_overlapping_blocks(self) -> None:
+        assert not cidrs_disjoint(["10.0.0.0/20", "10.0.8.0/24"])
+
+    def test_rejects_duplicates(self) -> None:
+        assert not cidrs_disjoint(["10.0.0.0/20", "10.0.0.0/20"])
+
+    def test_rejects_invalid_blocks(self) -> None:
+        assert not cidrs_disjoint(["10.0.0.0/20", "bad"])
+
+
+class TestFilterModule:
+    def test_exposes_every_filter(self) -> None:
+        assert set(FilterModule().filters()) == {"subnet_cidrs", "cidr_valid", "cidr_within", "cidrs_disjoint"}
