@@ -66,6 +66,10 @@ def serve(port: int, state_dir: Path | None = None) -> None:
     # Must be set before moto is imported: AWS managed policies (CloudWatchAgentServerPolicy,
     # AmazonSSMManagedInstanceCore, ...) exist in every AWS account.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    # moto issues a requested ACM certificate after 60 s; AWS keeps it PENDING_VALIDATION until
+    # its domain is validated (and gives up after 72 h). Only the imported certificate the seed
+    # makes is ISSUED, as in an account where nobody validated the request.
+    os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", str(72 * 3600))
     from tools.emulator import staging
     from tools.emulator.patches import apply_all
 
@@ -97,6 +101,7 @@ def start(port: int, state_dir: Path) -> str:
     from tools.emulator import staging
 
     staging.clear(state_dir)
+    (state_dir / "requests.log").unlink(missing_ok=True)
     log = (state_dir / "server.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "tools.emulator", "serve", "--port", str(port), "--state-dir", str(state_dir)],
