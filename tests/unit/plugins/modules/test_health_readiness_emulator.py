@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -121,7 +122,8 @@ class TestStagedTargetHealth:
     def test_ready_only_after_the_targets_turn_healthy_and_the_consecutive_count(
         self, emulator: dict[str, Any], stack: dict[str, str], health_url: str, tmp_path: Path
     ) -> None:
-        stage(emulator, "target-health", "--target-group-arn", stack["arn"], "--steps", "initial@0,healthy@3")
+        staged_at = time.monotonic()
+        stage(emulator, "target-health", "--target-group-arn", stack["arn"], "--steps", "initial@0,healthy@5")
         result = run_module(
             emulator,
             tmp_path,
@@ -136,7 +138,10 @@ class TestStagedTargetHealth:
         assert not result.get("failed"), result.get("msg")
         assert result["ready"] is True
         assert result["changed"] is False
-        assert result["elapsed"] >= 3
+        # The gate polled while the targets were initial, and passed only after they turned healthy
+        # (5 s after staging) and stayed so for the consecutive count.
+        assert time.monotonic() - staged_at >= 5
+        assert result["polls"] >= 3
         history = result["history"]
         assert not history[0]["ready"]
         assert any("initial (Elb.InitialHealthChecking" in problem for problem in history[0]["problems"])
