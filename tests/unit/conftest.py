@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,42 @@ def launcher(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tools.emulator", *args], cwd=ROOT, check=True, capture_output=True, text=True
     )
+
+
+def run_module(endpoint: str, module: str, args: dict[str, Any], check: bool = False) -> dict[str, Any]:
+    """Run one task of `module` with `args` through ansible-playbook, as users run it, with
+    module_defaults pointing at the emulator; return the task's result."""
+    play = {
+        "name": f"Run {module}",
+        "hosts": "localhost",
+        "gather_facts": False,
+        "module_defaults": {
+            "group/muejam.infra.aws": {
+                "region": REGION,
+                "endpoint_url": endpoint,
+                "access_key": "testing",
+                "secret_key": "testing",
+            }
+        },
+        "tasks": [{"name": f"Run {module}", module: args}],
+    }
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        playbook = Path(scratch) / "playbook.json"
+        playbook.write_text(json.dumps([play]))
+        command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", "localhost,", "-c", "local"]
+        command += ["-e", f"ansible_python_interpreter={sys.executable}", str(playbook)]
+        if check:
+            command.append("--check")
+        completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    output = json.loads(completed.stdout)
+    return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +85,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
             "client": client,
             "image_id": image_id,
             "launcher": launcher,
+            "run_module": lambda module, args, check=False: run_module(endpoint, module, args, check),
         }
     finally:
         launcher("stop", "--state-dir", str(state_dir))

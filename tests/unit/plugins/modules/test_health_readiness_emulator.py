@@ -8,9 +8,6 @@ The health URL is a loopback server answering the seed's healthy body.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -82,36 +79,9 @@ def clear_stage(emulator: dict[str, Any]) -> Iterator[None]:
     emulator["launcher"]("stage", "--state-dir", str(emulator["state_dir"]), "clear")
 
 
-def run_module(emulator: dict[str, Any], tmp_path: Path, **args: Any) -> dict[str, Any]:
+def run_module(emulator: dict[str, Any], **args: Any) -> dict[str, Any]:
     """Run muejam.infra.health_readiness in a playbook; return the task's result."""
-    playbook = tmp_path / "readiness.yml"
-    play = {
-        "name": "Run the readiness gate",
-        "hosts": "localhost",
-        "gather_facts": False,
-        "module_defaults": {
-            "group/muejam.infra.aws": {
-                "region": "us-east-1",
-                "endpoint_url": emulator["endpoint"],
-                "access_key": "testing",
-                "secret_key": "testing",
-            }
-        },
-        "tasks": [{"name": "Wait until ready", "muejam.infra.health_readiness": args}],
-    }
-    playbook.write_text(json.dumps([play]))
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-    )
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", "localhost,", "-c", "local"]
-    command += ["-e", f"ansible_python_interpreter={sys.executable}", str(playbook)]
-    completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    output = json.loads(completed.stdout)
-    return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    return emulator["run_module"]("muejam.infra.health_readiness", args)
 
 
 def stage(emulator: dict[str, Any], *args: str) -> None:
@@ -120,13 +90,12 @@ def stage(emulator: dict[str, Any], *args: str) -> None:
 
 class TestStagedTargetHealth:
     def test_ready_only_after_the_targets_turn_healthy_and_the_consecutive_count(
-        self, emulator: dict[str, Any], stack: dict[str, str], health_url: str, tmp_path: Path
+        self, emulator: dict[str, Any], stack: dict[str, str], health_url: str
     ) -> None:
         staged_at = time.monotonic()
         stage(emulator, "target-health", "--target-group-arn", stack["arn"], "--steps", "initial@0,healthy@5")
         result = run_module(
             emulator,
-            tmp_path,
             target_group=stack["arn"],
             autoscaling_group_name=stack["group"],
             url=health_url,
@@ -150,7 +119,7 @@ class TestStagedTargetHealth:
         assert result["components"] == {"database": "pass", "cache": "pass"}
 
     def test_times_out_naming_the_target_stuck_unhealthy(
-        self, emulator: dict[str, Any], stack: dict[str, str], health_url: str, tmp_path: Path
+        self, emulator: dict[str, Any], stack: dict[str, str], health_url: str
     ) -> None:
         stuck = stack["targets"][1]
         stage(
@@ -158,9 +127,7 @@ class TestStagedTargetHealth:
             *("target-health", "--target-group-arn", stack["arn"], "--target", stuck),
             *("--steps", "unhealthy:Target.FailedHealthChecks@0"),
         )
-        result = run_module(
-            emulator, tmp_path, target_group="ready-tg", url=health_url, interval=1, max_interval=1, timeout=4
-        )
+        result = run_module(emulator, target_group="ready-tg", url=health_url, interval=1, max_interval=1, timeout=4)
         assert result["failed"] is True
         assert result["ready"] is False
         assert f"target {stuck}:8000 unhealthy (Target.FailedHealthChecks" in result["msg"]
@@ -168,12 +135,11 @@ class TestStagedTargetHealth:
         assert result["polls"] >= 3
 
     def test_times_out_when_fewer_instances_are_in_service_than_desired(
-        self, emulator: dict[str, Any], stack: dict[str, str], health_url: str, tmp_path: Path
+        self, emulator: dict[str, Any], stack: dict[str, str], health_url: str
     ) -> None:
         stage(emulator, "asg-instances", "--group", stack["group"], "--in-service", "1")
         result = run_module(
             emulator,
-            tmp_path,
             target_group=stack["arn"],
             autoscaling_group_name=stack["group"],
             url=health_url,
@@ -186,8 +152,8 @@ class TestStagedTargetHealth:
         assert result["autoscaling_group"]["lifecycle_states"] == {"InService": 1, "Pending": 1}
 
     def test_an_unknown_target_group_fails_at_once_naming_it(
-        self, emulator: dict[str, Any], stack: dict[str, str], health_url: str, tmp_path: Path
+        self, emulator: dict[str, Any], stack: dict[str, str], health_url: str
     ) -> None:
-        result = run_module(emulator, tmp_path, target_group="no-such-tg", url=health_url, timeout=60)
+        result = run_module(emulator, target_group="no-such-tg", url=health_url, timeout=60)
         assert result["failed"] is True
         assert "target_group 'no-such-tg': no such target group" in result["msg"]

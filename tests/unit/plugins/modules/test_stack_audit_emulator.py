@@ -8,9 +8,6 @@ Each weakening is undone when its test ends, so the tests share one stack.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -167,38 +164,9 @@ def stack(emulator: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_audit(emulator: dict[str, Any], tmp_path: Path, check_mode: bool = False, **args: Any) -> dict[str, Any]:
+def run_audit(emulator: dict[str, Any], check_mode: bool = False, **args: Any) -> dict[str, Any]:
     """Run muejam.infra.stack_audit in a playbook; return the task's result."""
-    playbook = tmp_path / "audit.yml"
-    play = {
-        "name": "Audit the stack",
-        "hosts": "localhost",
-        "gather_facts": False,
-        "module_defaults": {
-            "group/muejam.infra.aws": {
-                "region": "us-east-1",
-                "endpoint_url": emulator["endpoint"],
-                "access_key": "testing",
-                "secret_key": "testing",
-            }
-        },
-        "tasks": [{"name": "Audit", "muejam.infra.stack_audit": {"name": NAME, "tags": TAGS, **args}}],
-    }
-    playbook.write_text(json.dumps([play]))
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-    )
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", "localhost,", "-c", "local"]
-    command += ["-e", f"ansible_python_interpreter={sys.executable}", str(playbook)]
-    if check_mode:
-        command.append("--check")
-    completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    output = json.loads(completed.stdout)
-    return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    return emulator["run_module"]("muejam.infra.stack_audit", {"name": NAME, "tags": TAGS, **args}, check_mode)
 
 
 def failures_of(result: dict[str, Any], control: str) -> list[dict[str, str]]:
@@ -218,9 +186,9 @@ def weakened(apply: Any, undo: Any) -> Iterator[None]:
 
 class TestCompliantStack:
     def test_passes_every_control_without_changing_anything(
-        self, emulator: dict[str, Any], stack: dict[str, Any], tmp_path: Path
+        self, emulator: dict[str, Any], stack: dict[str, Any]
     ) -> None:
-        result = run_audit(emulator, tmp_path)
+        result = run_audit(emulator)
         assert not result.get("failed"), result.get("msg")
         assert result["passed"] is True, result["table"]
         assert result["changed"] is False
@@ -230,23 +198,21 @@ class TestCompliantStack:
         assert set(statuses.values()) == {"PASS"}
         assert result["table_lines"][-1] == "16 controls: 14 PASS, 0 FAIL, 2 NOT_REQUIRED"
 
-    def test_passes_in_check_mode(self, emulator: dict[str, Any], stack: dict[str, Any], tmp_path: Path) -> None:
-        result = run_audit(emulator, tmp_path, check_mode=True)
+    def test_passes_in_check_mode(self, emulator: dict[str, Any], stack: dict[str, Any]) -> None:
+        result = run_audit(emulator, check_mode=True)
         assert result["passed"] is True and result["changed"] is False
 
-    def test_fails_elb_5_and_elb_6_in_production(
-        self, emulator: dict[str, Any], stack: dict[str, Any], tmp_path: Path
-    ) -> None:
-        result = run_audit(emulator, tmp_path, production=True)
+    def test_fails_elb_5_and_elb_6_in_production(self, emulator: dict[str, Any], stack: dict[str, Any]) -> None:
+        result = run_audit(emulator, production=True)
         assert result["failed_controls"] == ["ELB.5", "ELB.6"]
         assert failures_of(result, "ELB.6") == [
             {"resource": f"{NAME}-alb", "reason": "deletion_protection.enabled is false"}
         ]
 
     def test_a_stack_that_does_not_exist_fails_every_control(
-        self, emulator: dict[str, Any], stack: dict[str, Any], tmp_path: Path
+        self, emulator: dict[str, Any], stack: dict[str, Any]
     ) -> None:
-        result = run_audit(emulator, tmp_path, name="no-such-stack", tags={"Project": "no", "Environment": "such"})
+        result = run_audit(emulator, name="no-such-stack", tags={"Project": "no", "Environment": "such"})
         assert not result.get("failed"), result.get("msg")
         assert len(result["failed_controls"]) == 16
         assert "EC2.2 no-such-stack-vpc: VPC not found" in result["failures"]
@@ -255,7 +221,7 @@ class TestCompliantStack:
 
 class TestWeakenedStack:
     def test_imdsv1_in_the_launch_template_fails_ec2_8_naming_the_version(
-        self, emulator: dict[str, Any], stack: dict[str, Any], tmp_path: Path
+        self, emulator: dict[str, Any], stack: dict[str, Any]
     ) -> None:
         ec2 = emulator["client"]("ec2")
         template = stack["template_id"]
@@ -271,7 +237,7 @@ class TestWeakenedStack:
             ec2.delete_launch_template_versions(LaunchTemplateId=template, Versions=["2"])
 
         with weakened(weaken, restore):
-            result = run_audit(emulator, tmp_path)
+            result = run_audit(emulator)
         assert result["passed"] is False
         assert result["failed_controls"] == ["EC2.8/EC2.170"]
         assert failures_of(result, "EC2.8/EC2.170") == [
@@ -279,7 +245,7 @@ class TestWeakenedStack:
         ]
 
     def test_ssh_open_to_the_world_fails_ec2_18_naming_the_group(
-        self, emulator: dict[str, Any], stack: dict[str, Any], tmp_path: Path
+        self, emulator: dict[str, Any], stack: dict[str, Any]
     ) -> None:
         ec2 = emulator["client"]("ec2")
         group = stack["app_sg"]
@@ -287,14 +253,14 @@ class TestWeakenedStack:
             lambda: ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[world(22)]),
             lambda: ec2.revoke_security_group_ingress(GroupId=group, IpPermissions=[world(22)]),
         ):
-            result = run_audit(emulator, tmp_path)
+            result = run_audit(emulator)
         assert result["failed_controls"] == ["EC2.18/EC2.19"]
         assert failures_of(result, "EC2.18/EC2.19") == [
             {"resource": f"{group} ({NAME}-app-sg)", "reason": "tcp 22 open to 0.0.0.0/0"}
         ]
 
     def test_keeping_invalid_headers_fails_elb_4_naming_the_alb(
-        self, emulator: dict[str, Any], stack: dict[str, Any], tmp_path: Path
+        self, emulator: dict[str, Any], stack: dict[str, Any]
     ) -> None:
         elbv2 = emulator["client"]("elbv2")
         key = "routing.http.drop_invalid_header_fields.enabled"
@@ -305,12 +271,12 @@ class TestWeakenedStack:
             )
 
         with weakened(lambda: setting("false"), lambda: setting("true")):
-            result = run_audit(emulator, tmp_path)
+            result = run_audit(emulator)
         assert result["failed_controls"] == ["ELB.4"]
         assert failures_of(result, "ELB.4") == [{"resource": f"{NAME}-alb", "reason": f"{key} is false"}]
 
     def test_a_rule_in_the_default_security_group_fails_ec2_2(
-        self, emulator: dict[str, Any], stack: dict[str, Any], tmp_path: Path
+        self, emulator: dict[str, Any], stack: dict[str, Any]
     ) -> None:
         ec2 = emulator["client"]("ec2")
         group = stack["default_sg"]
@@ -319,14 +285,14 @@ class TestWeakenedStack:
             lambda: ec2.authorize_security_group_egress(GroupId=group, IpPermissions=rule),
             lambda: ec2.revoke_security_group_egress(GroupId=group, IpPermissions=rule),
         ):
-            result = run_audit(emulator, tmp_path)
+            result = run_audit(emulator)
         assert result["failed_controls"] == ["EC2.2"]
         assert failures_of(result, "EC2.2") == [
             {"resource": f"{group} (default)", "reason": "0 inbound and 1 outbound rule(s)"}
         ]
 
     def test_a_flow_log_group_without_retention_fails_ec2_6_and_logs_retention(
-        self, emulator: dict[str, Any], stack: dict[str, Any], tmp_path: Path
+        self, emulator: dict[str, Any], stack: dict[str, Any]
     ) -> None:
         logs = emulator["client"]("logs")
         group = "/audit/test/vpc-flow-logs"
@@ -334,7 +300,7 @@ class TestWeakenedStack:
             lambda: logs.delete_retention_policy(logGroupName=group),
             lambda: logs.put_retention_policy(logGroupName=group, retentionInDays=30),
         ):
-            result = run_audit(emulator, tmp_path)
+            result = run_audit(emulator)
         assert result["failed_controls"] == ["EC2.6", "Logs.Retention"]
         assert f"log group {group} has no retention (never expires)" in failures_of(result, "EC2.6")[0]["reason"]
         assert failures_of(result, "Logs.Retention") == [
@@ -342,7 +308,7 @@ class TestWeakenedStack:
         ]
 
     def test_a_wildcard_inline_policy_fails_iam_1_naming_it(
-        self, emulator: dict[str, Any], stack: dict[str, Any], tmp_path: Path
+        self, emulator: dict[str, Any], stack: dict[str, Any]
     ) -> None:
         iam = emulator["client"]("iam")
         document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
@@ -350,31 +316,27 @@ class TestWeakenedStack:
             lambda: iam.put_role_policy(RoleName=f"{NAME}-app", PolicyName="wide", PolicyDocument=json.dumps(document)),
             lambda: iam.delete_role_policy(RoleName=f"{NAME}-app", PolicyName="wide"),
         ):
-            result = run_audit(emulator, tmp_path)
+            result = run_audit(emulator)
         assert result["failed_controls"] == ["IAM.1/IAM.21"]
         assert failures_of(result, "IAM.1/IAM.21") == [
             {"resource": f"{NAME}-app inline policy wide", "reason": "statement allows s3:*"}
         ]
 
-    def test_ec2_health_checks_fail_autoscaling_1(
-        self, emulator: dict[str, Any], stack: dict[str, Any], tmp_path: Path
-    ) -> None:
+    def test_ec2_health_checks_fail_autoscaling_1(self, emulator: dict[str, Any], stack: dict[str, Any]) -> None:
         autoscaling = emulator["client"]("autoscaling")
 
         def health_check(kind: str) -> None:
             autoscaling.update_auto_scaling_group(AutoScalingGroupName=f"{NAME}-asg", HealthCheckType=kind)
 
         with weakened(lambda: health_check("EC2"), lambda: health_check("ELB")):
-            result = run_audit(emulator, tmp_path)
+            result = run_audit(emulator)
         assert result["failed_controls"] == ["AutoScaling.1"]
         assert failures_of(result, "AutoScaling.1") == [
             {"resource": f"{NAME}-asg", "reason": "HealthCheckType is EC2, not ELB"}
         ]
 
 
-def test_instances_launched_from_the_template_pass(
-    emulator: dict[str, Any], stack: dict[str, Any], tmp_path: Path
-) -> None:
+def test_instances_launched_from_the_template_pass(emulator: dict[str, Any], stack: dict[str, Any]) -> None:
     autoscaling = emulator["client"]("autoscaling")
     group = f"{NAME}-asg"
 
@@ -384,7 +346,7 @@ def test_instances_launched_from_the_template_pass(
     with weakened(lambda: capacity(2), lambda: capacity(0)):
         instances = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"][0]
         instance_ids = sorted(instance["InstanceId"] for instance in instances["Instances"])
-        result = run_audit(emulator, tmp_path)
+        result = run_audit(emulator)
     assert len(instance_ids) == 2
     assert result["passed"] is True, result["table"]
     checked = {item["control"]: item["checked"] for item in result["results"]}
