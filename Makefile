@@ -7,7 +7,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 EMULATOR_STATE ?= $(CURDIR)/.emulator
 EMULATOR_PORT ?= 4566
 
-.PHONY: help setup emulator demo down teardown test lint unit molecule clean
+.PHONY: help setup emulator demo down teardown test lint unit molecule benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ unit: setup ## Unit tests only
 
 molecule: setup ## Molecule scenarios only, on their own emulator
 	@bash scripts/test.sh molecule
+
+benchmark: setup ## Time site.yml (first and second run), check mode, readiness, audit and teardown
+	@bash scripts/benchmark.sh
 
 clean: down ## Remove the virtual environment, emulator state and outputs
 	rm -rf $(VENV) .emulator .emulator-test outputs collections/ansible_collections
