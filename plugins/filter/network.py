@@ -1,5 +1,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""IPv4 address planning for the networking role: derive and check subnet CIDR blocks."""
+"""IPv4 address planning for the networking role: derive and check subnet CIDR blocks.
+
+Each filter is documented in the YAML file of its name beside this one.
+"""
 
 from __future__ import annotations
 
@@ -7,65 +10,6 @@ import ipaddress
 from itertools import combinations, islice
 
 from ansible.errors import AnsibleFilterError
-
-DOCUMENTATION = r"""
-name: subnet_cidrs
-short_description: Derive per-AZ subnet CIDR blocks from a VPC CIDR block
-version_added: 0.1.0
-description:
-  - Splits the VPC CIDR block into 16 equal blocks (new prefix = VPC prefix + 4) and returns
-    the first O(count) blocks of the bottom half for O(tier=public), or of the top half for
-    O(tier=private). A V(10.0.0.0/16) VPC gives public V(10.0.0.0/20), V(10.0.16.0/20), ...
-    and private V(10.0.128.0/20), V(10.0.144.0/20), ...
-  - The same plugin file provides the tests-as-filters C(muejam.infra.cidr_valid),
-    C(muejam.infra.cidr_within) and C(muejam.infra.cidrs_disjoint), used by the networking
-    role to check its inputs before any AWS call.
-  - Fails when the VPC CIDR is not an IPv4 network, when O(count) exceeds the 8 blocks of a
-    half, or when the blocks would be smaller than a V(/28) (the smallest AWS subnet).
-options:
-  _input:
-    description: The VPC CIDR block, for example V(10.0.0.0/16).
-    type: str
-    required: true
-  count:
-    description: How many subnets to derive (one per availability zone), 1 to 8.
-    type: int
-    required: true
-  tier:
-    description: Which half of the VPC the subnets come from.
-    type: str
-    choices: [public, private]
-    default: public
-author:
-  - muejam.infra maintainers
-"""
-
-EXAMPLES = r"""
-- name: Derive the public subnets of a /16 over three AZs
-  ansible.builtin.debug:
-    msg: "{{ '10.0.0.0/16' | muejam.infra.subnet_cidrs(3, 'public') }}"
-  # -> ['10.0.0.0/20', '10.0.16.0/20', '10.0.32.0/20']
-
-- name: Derive the private subnets of a /16 over three AZs
-  ansible.builtin.debug:
-    msg: "{{ '10.0.0.0/16' | muejam.infra.subnet_cidrs(3, 'private') }}"
-  # -> ['10.0.128.0/20', '10.0.144.0/20', '10.0.160.0/20']
-
-- name: Check subnet blocks before calling AWS
-  ansible.builtin.assert:
-    that:
-      - "'10.0.0.0/16' | muejam.infra.cidr_valid"
-      - "'10.0.16.0/20' | muejam.infra.cidr_within('10.0.0.0/16')"
-      - "['10.0.0.0/20', '10.0.16.0/20'] | muejam.infra.cidrs_disjoint"
-"""
-
-RETURN = r"""
-_value:
-  description: The subnet CIDR blocks, in address order (the order of the availability zones).
-  type: list
-  elements: str
-  sample: ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]
-"""
 
 SPLIT_BITS = 4  # 16 blocks: 8 public (bottom half), 8 private (top half)
 BLOCKS_PER_TIER = 2**SPLIT_BITS // 2
