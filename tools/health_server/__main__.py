@@ -29,16 +29,14 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 
 from tools.health_server.checks import DEFAULT_TIMEOUT, CheckFailed, Target, check_redis, parse_target
-from tools.health_server.server import DEFAULT_SERVICE, HEALTH_PATH, HOST, HealthConfig, serve
+from tools.health_server.server import DEFAULT_SERVICE, HEALTH_PATH, HOST, HealthConfig, serve, serve_until_signalled
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PORT = 8000
@@ -250,16 +248,7 @@ def serve_stand_in(port: int) -> None:
 
     server = RedisStandIn(port)
     logging.getLogger("tools.health_server").info("cache stand-in answering PING on redis://%s:%d", HOST, server.port)
-
-    def stop_serving(signum: int, frame: FrameType | None) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop_serving)
-    signal.signal(signal.SIGINT, stop_serving)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
+    serve_until_signalled(server)
 
 
 def build_config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> HealthConfig:

@@ -103,6 +103,21 @@ def make_server(config: HealthConfig, port: int) -> ThreadingHTTPServer:
     return server
 
 
+def serve_until_signalled(server: Any) -> None:
+    """Run `server.serve_forever()` until SIGTERM or SIGINT, then close it."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # shutdown() waits for serve_forever to return, so it must run in another thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+
+
 def serve(config: HealthConfig, port: int) -> None:
     """Serve in the foreground until SIGTERM or SIGINT."""
     server = make_server(config, port)
@@ -118,15 +133,6 @@ def serve(config: HealthConfig, port: int) -> None:
         config.timeout,
     )
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        # shutdown() waits for serve_forever to return, so it must run in another thread.
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
-        log.info("stopped")
-        sys.stdout.flush()
+    serve_until_signalled(server)
+    log.info("stopped")
+    sys.stdout.flush()
