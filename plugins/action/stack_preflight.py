@@ -11,47 +11,23 @@ AWS checks, passing on the connection options module_defaults gave the task.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import yaml
-from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.muejam.infra.plugins.module_utils.preflight import (
-    ROLES,
-    STACK_VARIABLES,
-    UNSET,
-    Problem,
     check_inputs,
+    check_types,
     merge_values,
     report,
+    wanted,
 )
+from ansible_collections.muejam.infra.plugins.plugin_utils.role_files import load_roles, template_values
 
-COLLECTION_ROOT = Path(__file__).resolve().parents[2]
 MODULE = "muejam.infra.stack_preflight"
 # The options the action plugin reads itself; every other argument (region, endpoint_url,
 # credentials from module_defaults) is the module's.
 ACTION_OPTIONS = ("values",)
-
-
-def load_roles(root: Path = COLLECTION_ROOT) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Each role's defaults and the options of its ``main`` argument spec."""
-    defaults: dict[str, dict[str, Any]] = {}
-    specs: dict[str, dict[str, Any]] = {}
-    for role in ROLES:
-        role_dir = root / "roles" / role
-        defaults[role] = yaml.safe_load((role_dir / "defaults" / "main.yml").read_text()) or {}
-        argument_specs = yaml.safe_load((role_dir / "meta" / "argument_specs.yml").read_text()) or {}
-        specs[role] = argument_specs.get("argument_specs", {}).get("main", {}).get("options", {}) or {}
-    return defaults, specs
-
-
-def wanted(name: str) -> bool:
-    """A variable the preflight reads from the play: the stack's and every role's (not outputs)."""
-    if name in STACK_VARIABLES:
-        return True
-    return any(name.startswith(f"{role}_") for role in ROLES) and not name.endswith("_outputs")
 
 
 class ActionModule(ActionBase):
@@ -68,7 +44,7 @@ class ActionModule(ActionBase):
             return {**result, "failed": True, "msg": "values must be a mapping of variable names to values"}
 
         defaults, specs = load_roles()
-        played, problems = self._play_values(task_vars)
+        played, problems = template_values(task_vars, filter(wanted, task_vars), self._templar.template)
         values = merge_values(defaults, played, explicit)
         problems += check_inputs(values, specs, reported=[problem.variable for problem in problems])
         result.update(changed=False, checked=len(values), problems=[problem.as_dict() for problem in problems])
@@ -76,7 +52,8 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg=report(problems))
             return result
 
-        module_args = {**args, **self._aws_request(values)}
+        typed, _problems = check_types(values, specs)
+        module_args = {**args, **self._aws_request(typed)}
         module_result = self._execute_module(
             module_name=MODULE, module_args=module_args, task_vars=task_vars, wrap_async=False
         )
@@ -84,22 +61,6 @@ class ActionModule(ActionBase):
         result["checked"] = len(values)
         result["changed"] = False
         return result
-
-    def _play_values(self, task_vars: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-        """The play's stack and role variables, templated one by one (one problem each that fails)."""
-        values: dict[str, Any] = {}
-        problems: list[Problem] = []
-        for name in sorted(filter(wanted, task_vars)):
-            try:
-                values[name] = self._templar.template(task_vars[name])
-            except AnsibleError as error:
-                reason = str(getattr(error, "message", "") or error).splitlines()[0]
-                raw = task_vars[name] if isinstance(task_vars[name], str) else UNSET
-                problems.append(
-                    Problem(name, str(raw) if raw is not UNSET else raw, f"could not be resolved: {reason}")
-                )
-                values[name] = None
-        return values, problems
 
     @staticmethod
     def _aws_request(values: dict[str, Any]) -> dict[str, Any]:

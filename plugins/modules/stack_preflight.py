@@ -52,8 +52,9 @@ options:
     type: int
   certificate_arn:
     description:
-      - The ACM certificate that must exist and be C(ISSUED) (DescribeCertificate). An IAM server
-        certificate ARN is not checked. Empty skips the check.
+      - The certificate that must exist and be able to serve. An ACM certificate must be C(ISSUED)
+        (DescribeCertificate); an IAM server certificate must exist under that ARN and not have expired
+        (GetServerCertificate). Empty skips the check.
       - Set by the action plugin from C(load_balancer_certificate_arn).
     type: str
     default: ""
@@ -69,7 +70,8 @@ options:
     default: {}
 notes:
   - Read-only; supports check mode and runs in it (it changes nothing either way).
-  - "IAM: C(ec2:DescribeAvailabilityZones), C(ec2:DescribeImages), C(ec2:DescribeVpcs), C(acm:DescribeCertificate)."
+  - "IAM: C(ec2:DescribeAvailabilityZones), C(ec2:DescribeImages), C(ec2:DescribeVpcs), C(acm:DescribeCertificate),
+    C(iam:GetServerCertificate) (for an IAM server certificate only)."
   - Region, endpoint and credentials come from C(module_defaults) C(group/muejam.infra.aws).
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -178,7 +180,11 @@ def main() -> None:
             problems += check_image(ec2, params["image_id"], params["root_device_name"], params["root_volume_size"])
         if params["certificate_arn"]:
             checks.append("certificate")
-            problems += check_certificate(module.client("acm", retry_decorator=retry), params["certificate_arn"])
+            problems += check_certificate(
+                module.client("acm", retry_decorator=retry),
+                params["certificate_arn"],
+                iam=module.client("iam", retry_decorator=retry),
+            )
         if params["vpc_cidr"] and params["tags"]:
             checks.append("stack_vpc")
             problems += check_stack_vpc(ec2, params["tags"], params["vpc_cidr"])
