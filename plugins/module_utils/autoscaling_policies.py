@@ -1,9 +1,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Plain-Python helpers of the autoscaling_policy_info module: request and result shapes."""
+"""Plain-Python helpers of the autoscaling_policy_info module: request and result shapes, and the
+one AWS call (through a client made with amazon.aws's retry wrapper)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 
 def describe_policies_request(group_name: str | None, policy_names: list[str] | None) -> dict[str, Any]:
@@ -14,6 +17,15 @@ def describe_policies_request(group_name: str | None, policy_names: list[str] | 
     if policy_names:
         request["PolicyNames"] = list(policy_names)
     return request
+
+
+# Paginators bypass the client's retry wrapper (amazon.aws never wraps get_paginator): the whole
+# pagination is retried on throttling instead, as amazon.aws's own describe helpers do.
+@AWSRetry.jittered_backoff()
+def describe_policies(client: Any, **request: Any) -> list[dict[str, Any]]:
+    """Every scaling policy DescribePolicies returns for the request, all pages."""
+    paginator = client.get_paginator("describe_policies")
+    return paginator.paginate(**request).build_full_result()["ScalingPolicies"]
 
 
 def normalize_policy(policy: dict[str, Any]) -> dict[str, Any]:

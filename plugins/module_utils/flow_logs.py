@@ -6,8 +6,10 @@ destination (the CloudWatch Logs group, or the S3 ARN). Every other setting (tra
 IAM role, aggregation interval, record format) cannot be changed in AWS, so a difference there
 means delete + create. Only the tags can be updated in place.
 
-The pure functions take and return plain dicts; the few functions that call AWS take a boto3
-EC2 client (or amazon.aws's wrapper of one) and raise FlowLogError for what the module reports.
+The pure functions take and return plain dicts; the few functions that call AWS take an EC2
+client made with amazon.aws's retry wrapper (``module.client("ec2", retry_decorator=...)``, whose
+calls retry throttling when they pass ``aws_retry=True``, as every call here does) and raise
+FlowLogError for what the module reports.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.cloud import CloudRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
@@ -283,31 +286,31 @@ def predicted_flow_log(desired: dict[str, Any], tags: dict[str, str] | None) -> 
 # --- AWS calls (retried on throttling) ------------------------------------------------------
 
 
+class _NotYetVisible(AWSRetry):
+    """Retries only the error codes it is given: throttling is the client's to retry
+    (``aws_retry=True``), so a throttled call is not retried twice over."""
+
+    found = staticmethod(CloudRetry.found)
+
+
+# Paginators bypass the client's retry wrapper (amazon.aws never wraps get_paginator): the whole
+# pagination is retried on throttling instead, as amazon.aws's own describe helpers do.
 @AWSRetry.jittered_backoff()
 def describe_flow_logs(client: Any, **request: Any) -> list[dict[str, Any]]:
     paginator = client.get_paginator("describe_flow_logs")
     return paginator.paginate(**request).build_full_result()["FlowLogs"]
 
 
-@AWSRetry.jittered_backoff()
-def _create_flow_logs(client: Any, request: dict[str, Any]) -> dict[str, Any]:
-    return client.create_flow_logs(**request)
-
-
-@AWSRetry.jittered_backoff()
-def _delete_flow_logs(client: Any, flow_log_ids: list[str]) -> dict[str, Any]:
-    return client.delete_flow_logs(FlowLogIds=flow_log_ids)
-
-
 # A flow log created a moment ago may not be visible to tag calls yet.
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["InvalidFlowLogId.NotFound"])
+@_NotYetVisible.jittered_backoff(catch_extra_error_codes=["InvalidFlowLogId.NotFound"])
 def _create_tags(client: Any, flow_log_id: str, tags: dict[str, str]) -> None:
-    client.create_tags(Resources=[flow_log_id], Tags=[{"Key": key, "Value": value} for key, value in tags.items()])
+    tag_list = [{"Key": key, "Value": value} for key, value in tags.items()]
+    client.create_tags(Resources=[flow_log_id], Tags=tag_list, aws_retry=True)
 
 
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["InvalidFlowLogId.NotFound"])
+@_NotYetVisible.jittered_backoff(catch_extra_error_codes=["InvalidFlowLogId.NotFound"])
 def _delete_tags(client: Any, flow_log_id: str, keys: list[str]) -> None:
-    client.delete_tags(Resources=[flow_log_id], Tags=[{"Key": key} for key in keys])
+    client.delete_tags(Resources=[flow_log_id], Tags=[{"Key": key} for key in keys], aws_retry=True)
 
 
 def find_flow_logs(client: Any, desired: dict[str, Any]) -> list[dict[str, Any]]:
@@ -328,7 +331,7 @@ def delete_flow_logs(client: Any, flow_log_ids: list[str]) -> None:
     if not flow_log_ids:
         return
     try:
-        response = _delete_flow_logs(client, flow_log_ids)
+        response = client.delete_flow_logs(FlowLogIds=flow_log_ids, aws_retry=True)
     except is_boto3_error_code("InvalidFlowLogId.NotFound"):
         # AWS reports unknown ids in Unsuccessful; moto raises instead (after deleting the others).
         return
@@ -344,7 +347,7 @@ def delete_flow_logs(client: Any, flow_log_ids: list[str]) -> None:
 
 def create_flow_log(client: Any, request: dict[str, Any]) -> str:
     """Create one flow log and return its id; AWS's per-resource failures become FlowLogError."""
-    response = _create_flow_logs(client, request)
+    response = client.create_flow_logs(**request, aws_retry=True)
     failures = response.get("Unsuccessful") or []
     if failures or not response.get("FlowLogIds"):
         details = "; ".join(

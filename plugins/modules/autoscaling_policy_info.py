@@ -114,6 +114,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.muejam.infra.plugins.module_utils.autoscaling_policies import (
+    describe_policies,
     describe_policies_request,
     normalize_policies,
 )
@@ -130,8 +131,7 @@ def main() -> None:
     client = module.client("autoscaling", retry_decorator=AWSRetry.jittered_backoff())
     request = describe_policies_request(module.params["autoscaling_group_name"], module.params["policy_names"])
     try:
-        paginator = client.get_paginator("describe_policies")
-        policies = paginator.paginate(**request).build_full_result()["ScalingPolicies"]
+        policies = describe_policies(client, **request)
     except is_boto3_error_code("ValidationError") as error:  # an unknown group: nothing to list
         if "not found" not in str(error).lower():
             module.fail_json_aws(error, msg="Could not describe the scaling policies")

@@ -208,6 +208,7 @@ deleted_flow_log_ids:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.muejam.infra.plugins.module_utils.flow_logs import (
     FlowLogError,
@@ -240,8 +241,7 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    # Retries on throttling are applied once, by the module_utils functions that call AWS.
-    client = module.client("ec2")
+    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
     params = module.params
     try:
         validate_params(params)

@@ -238,7 +238,7 @@ from ansible_collections.muejam.infra.plugins.module_utils.readiness import (
 def find_target_group(elbv2, target_group: str) -> dict:
     key = "TargetGroupArns" if target_group.startswith("arn:") else "Names"
     try:
-        groups = elbv2.describe_target_groups(**{key: [target_group]})["TargetGroups"]
+        groups = elbv2.describe_target_groups(**{key: [target_group]}, aws_retry=True)["TargetGroups"]
     except elbv2.exceptions.TargetGroupNotFoundException:
         groups = []
     if not groups:
@@ -252,7 +252,7 @@ def default_url(elbv2, group: dict) -> str:
         raise ReadinessError(
             f"url: not given, and the target group {group['TargetGroupName']} has no load balancer to derive it from"
         )
-    balancer = elbv2.describe_load_balancers(LoadBalancerArns=arns[:1])["LoadBalancers"][0]
+    balancer = elbv2.describe_load_balancers(LoadBalancerArns=arns[:1], aws_retry=True)["LoadBalancers"][0]
     return f"https://{balancer['DNSName']}{group.get('HealthCheckPath') or '/health'}"
 
 
@@ -289,10 +289,11 @@ def main() -> None:
         group_name = params["autoscaling_group_name"]
 
         def describe_targets() -> list:
-            return elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+            return elbv2.describe_target_health(TargetGroupArn=arn, aws_retry=True)["TargetHealthDescriptions"]
 
         def describe_group() -> dict | None:
-            groups = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group_name])["AutoScalingGroups"]
+            response = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group_name], aws_retry=True)
+            groups = response["AutoScalingGroups"]
             return groups[0] if groups else None
 
         def fetch():

@@ -30,6 +30,20 @@ def ec2(key: str = "reader") -> object:
     return boto3.client("ec2", region_name=REGION, aws_access_key_id=key, aws_secret_access_key="secret")
 
 
+def s3(key: str = "reader", endpoint: str | None = None) -> object:
+    return boto3.client(
+        "s3", region_name=REGION, endpoint_url=endpoint, aws_access_key_id=key, aws_secret_access_key="secret"
+    )
+
+
+def bucket_lifecycle(client: object, bucket: str) -> None:
+    """The calls a bucket's role makes: create, tag, look, delete."""
+    client.create_bucket(Bucket=bucket)
+    client.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "Project", "Value": "muejam"}]})
+    client.head_bucket(Bucket=bucket)
+    client.delete_bucket(Bucket=bucket)
+
+
 class TestRequestLog:
     def test_logs_each_action_with_its_service_status_and_access_key(self, logged: Path) -> None:
         ec2("reader").describe_vpcs()
@@ -62,12 +76,123 @@ class TestRequestLog:
         assert actions[-2:] == [("acm", "ListCertificates"), ("ec2", "DescribeAvailabilityZones")]
 
 
+class TestS3RequestLog:
+    def test_logs_s3_operations_by_their_api_names(self, logged: Path) -> None:
+        bucket_lifecycle(s3("writer"), "muejam-logged")
+        requests = request_log.read(logged)
+        assert [(r.service, r.action, r.status, r.access_key_id) for r in requests] == [
+            ("s3", "CreateBucket", 200, "writer"),
+            ("s3", "PutBucketTagging", 204, "writer"),
+            ("s3", "HeadBucket", 200, "writer"),
+            ("s3", "DeleteBucket", 204, "writer"),
+        ]
+        assert [r.mutating for r in requests] == [True, True, False, True]
+
+    def test_logs_object_and_listing_operations(self, logged: Path) -> None:
+        client = s3()
+        client.create_bucket(Bucket="muejam-objects")
+        client.put_object(Bucket="muejam-objects", Key="logs/a.txt", Body=b"a")
+        client.copy_object(Bucket="muejam-objects", Key="b.txt", CopySource="muejam-objects/logs/a.txt")
+        client.get_object_tagging(Bucket="muejam-objects", Key="b.txt")
+        client.list_objects_v2(Bucket="muejam-objects")
+        client.list_objects(Bucket="muejam-objects")
+        client.list_buckets()
+        actions = [r.action for r in request_log.read(logged)]
+        assert actions == [
+            "CreateBucket",
+            "PutObject",
+            "CopyObject",
+            "GetObjectTagging",
+            "ListObjectsV2",
+            "ListObjects",
+            "ListBuckets",
+        ]
+
+    def test_logs_a_failed_s3_call_with_its_error_status(self, logged: Path) -> None:
+        with pytest.raises(Exception, match="404"):
+            s3().head_bucket(Bucket="muejam-missing")
+        [request] = request_log.read(logged)
+        assert (request.action, request.status, request.mutating) == ("HeadBucket", 404, False)
+
+    def test_the_launchers_server_logs_s3_operations(self, emulator: dict) -> None:
+        bucket_lifecycle(s3("s3-case", emulator["endpoint"]), "muejam-served")
+        s3("s3-reader", emulator["endpoint"]).list_buckets()
+        requests = request_log.read(emulator["state_dir"])
+        case = [(r.service, r.action, r.status) for r in requests if r.access_key_id == "s3-case"]
+        assert case == [
+            ("s3", "CreateBucket", 200),
+            ("s3", "PutBucketTagging", 204),
+            ("s3", "HeadBucket", 200),
+            ("s3", "DeleteBucket", 204),
+        ]
+        [listing] = [r for r in requests if r.access_key_id == "s3-reader"]
+        assert (listing.action, listing.mutating) == ("ListBuckets", False)
+
+
+class TestS3Operation:
+    """The S3 operation a request calls, from botocore's model of S3."""
+
+    @pytest.mark.parametrize(
+        ("method", "target", "query", "headers", "operation"),
+        [
+            ("PUT", "bucket", {}, [], "CreateBucket"),
+            ("PUT", "bucket", {"tagging": [""]}, [], "PutBucketTagging"),
+            ("PUT", "bucket", {"policy": [""]}, [], "PutBucketPolicy"),
+            ("PUT", "bucket", {"publicAccessBlock": [""]}, [], "PutPublicAccessBlock"),
+            ("PUT", "bucket", {"lifecycle": [""]}, [], "PutBucketLifecycleConfiguration"),
+            ("PUT", "bucket", {"encryption": [""]}, [], "PutBucketEncryption"),
+            ("PUT", "bucket", {"ownershipControls": [""]}, [], "PutBucketOwnershipControls"),
+            ("PUT", "bucket", {"versioning": [""]}, [], "PutBucketVersioning"),
+            ("PUT", "bucket", {"acl": [""]}, [], "PutBucketAcl"),
+            ("GET", "bucket", {"location": [""]}, [], "GetBucketLocation"),
+            ("GET", "bucket", {"policyStatus": [""]}, [], "GetBucketPolicyStatus"),
+            ("GET", "bucket", {"list-type": ["2"], "prefix": ["logs/"]}, [], "ListObjectsV2"),
+            ("GET", "bucket", {"prefix": ["logs/"]}, [], "ListObjects"),
+            ("GET", "bucket", {"inventory": [""], "id": ["daily"]}, [], "GetBucketInventoryConfiguration"),
+            ("GET", "bucket", {"inventory": [""]}, [], "ListBucketInventoryConfigurations"),
+            ("HEAD", "bucket", {}, [], "HeadBucket"),
+            ("DELETE", "bucket", {}, [], "DeleteBucket"),
+            ("DELETE", "bucket", {"tagging": [""]}, [], "DeleteBucketTagging"),
+            ("POST", "bucket", {"delete": [""]}, [], "DeleteObjects"),
+            ("GET", "service", {}, [], "ListBuckets"),
+            ("PUT", "object", {}, ["Content-Length"], "PutObject"),
+            ("PUT", "object", {}, ["X-Amz-Copy-Source"], "CopyObject"),
+            ("PUT", "object", {"partNumber": ["1"], "uploadId": ["u"]}, [], "UploadPart"),
+            ("GET", "object", {}, [], "GetObject"),
+            ("GET", "object", {"uploadId": ["u"]}, [], "ListParts"),
+            ("head", "object", {}, [], "HeadObject"),
+        ],
+    )
+    def test_names_the_operation_botocore_models(
+        self, method: str, target: str, query: dict, headers: list, operation: str
+    ) -> None:
+        assert request_log.s3_operation(method, target, query, headers) == operation
+
+    def test_names_no_operation_for_a_request_s3_does_not_model(self) -> None:
+        assert request_log.s3_operation("PATCH", "bucket", {}, []) == "?"
+
+
 class TestClassification:
-    @pytest.mark.parametrize("action", ["DescribeVpcs", "ListCertificates", "GetPolicy"])
+    @pytest.mark.parametrize(
+        "action", ["DescribeVpcs", "ListCertificates", "GetPolicy", "HeadBucket", "ListObjectsV2", "GetBucketTagging"]
+    )
     def test_reads_are_not_mutating(self, action: str) -> None:
         assert not request_log.is_mutating(action)
 
-    @pytest.mark.parametrize("action", ["CreateVpc", "CreateTags", "ModifyVpcAttribute", "DeleteVpc", "PutMetricAlarm"])
+    @pytest.mark.parametrize(
+        "action",
+        [
+            "CreateVpc",
+            "CreateTags",
+            "ModifyVpcAttribute",
+            "DeleteVpc",
+            "PutMetricAlarm",
+            "CreateBucket",
+            "PutBucketTagging",
+            "DeleteBucket",
+            "PutPublicAccessBlock",
+        ],
+    )
     def test_everything_else_is_mutating(self, action: str) -> None:
         assert request_log.is_mutating(action)
 

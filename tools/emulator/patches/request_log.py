@@ -3,7 +3,11 @@
 What moto does: its server logs one werkzeug line per HTTP request (``"POST / HTTP/1.1" 200``).
 The EC2, Auto Scaling, IAM and ELBv2 query APIs carry the action in the form body and the JSON
 APIs (ACM, CloudWatch Logs) in the ``X-Amz-Target`` header, so ``server.log`` cannot tell a
-``DescribeVpcs`` from a ``CreateVpc``.
+``DescribeVpcs`` from a ``CreateVpc``. S3 is a REST API: the operation is the HTTP method, the
+path (the service, a bucket or an object), the query string's sub-resource (``?tagging``,
+``?policy``, ``?list-type=2``) and a few required parameters or headers (``uploadId``,
+``x-amz-copy-source``); moto serves it outside ``BaseResponse.call_action``, through
+``S3Response.bucket_response`` and ``key_response``, and names no operation.
 
 What AWS does: CloudTrail records each API call by service and action (``eventSource``,
 ``eventName``) and whether it only reads (``readOnly``).
@@ -20,23 +24,29 @@ A line is tab-separated: epoch seconds, service (``ec2``, ``acm``, ...), action
 (``DescribeVpcs``), HTTP status, and the access key id of the request's signature (``-`` when it
 is unsigned): the emulator accepts any key, so a test can tell its runs apart by giving each its
 own key (amazon.aws replaces botocore's User-Agent, so an application id would not reach here).
-:func:`read` parses the file and :func:`is_mutating` classifies an
-action the way CloudTrail's ``readOnly`` does for these APIs (Describe/List/Get are read-only).
+An S3 request is named by :func:`s3_operation` after botocore's model of S3 (each operation's
+``http.method`` and ``requestUri``, and its required query-string and header members), the names
+CloudTrail gives S3 calls (``CreateBucket``, ``PutBucketTagging``, ``HeadBucket``,
+``ListObjectsV2``). :func:`read` parses the file and :func:`is_mutating` classifies an action the
+way CloudTrail's ``readOnly`` does for these APIs (Describe/List/Get/Head are read-only).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 from tools.emulator import staging
 
 LOG_FILE = "requests.log"
-READ_ONLY_PREFIXES = ("Describe", "List", "Get")
+READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head")
 
 _MARK = "_muejam_request_log_patched"
 _LOCK = threading.Lock()
@@ -59,7 +69,7 @@ class Request:
 
 
 def is_mutating(action: str) -> bool:
-    """Whether an action may change something (anything but Describe*, List*, Get*)."""
+    """Whether an action may change something (anything but Describe*, List*, Get*, Head*)."""
     return not action.startswith(READ_ONLY_PREFIXES)
 
 
@@ -101,6 +111,90 @@ def record(state_dir: Path | str, line: str) -> None:
         log.write(line)
 
 
+# S3's operations as botocore models them: where the request goes (the service's root, a bucket,
+# an object) and what else tells it apart from the operations sharing its method and path.
+S3_SERVICE, S3_BUCKET, S3_OBJECT = "service", "bucket", "object"
+_S3_TARGETS = {"/": S3_SERVICE, "/{Bucket}": S3_BUCKET, "/{Bucket}/{Key+}": S3_OBJECT}
+
+
+@dataclass(frozen=True)
+class S3Operation:
+    """One S3 operation of botocore's model, as a request that calls it looks."""
+
+    name: str
+    method: str
+    target: str
+    query: tuple[tuple[str, str | None], ...]  # the requestUri's sub-resources (value or None)
+    required_query: frozenset[str]  # required members sent in the query string
+    required_headers: frozenset[str]  # required members sent as headers (lower case)
+    deprecated: bool
+
+    @property
+    def specificity(self) -> int:
+        return len(self.query) + len(self.required_query) + len(self.required_headers)
+
+    def matches(self, method: str, target: str, query: Mapping[str, list[str]], headers: Collection[str]) -> bool:
+        return (
+            method == self.method
+            and target == self.target
+            and all(key in query and (value is None or value in query[key]) for key, value in self.query)
+            and self.required_query <= query.keys()
+            and self.required_headers <= set(headers)
+        )
+
+
+@functools.cache
+def s3_operations() -> tuple[S3Operation, ...]:
+    """S3's operations from botocore's service model (those on the service, a bucket or an object)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("s3")
+    operations = []
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        path, _, query = operation.http["requestUri"].partition("?")
+        target = _S3_TARGETS.get(path)
+        if target is None:  # WriteGetObjectResponse: Object Lambda's endpoint, not S3's
+            continue
+        sub_resources = tuple(
+            (key, value if separator else None)
+            for key, separator, value in (part.partition("=") for part in query.split("&") if part)
+        )
+        required_query, required_headers = set(), set()
+        shape = operation.input_shape
+        for member_name in shape.required_members if shape is not None else ():
+            serialization = shape.members[member_name].serialization
+            if serialization.get("location") == "querystring":
+                required_query.add(serialization["name"])
+            elif serialization.get("location") == "header":
+                required_headers.add(serialization["name"].lower())
+        operations.append(
+            S3Operation(
+                name,
+                operation.http["method"],
+                target,
+                sub_resources,
+                frozenset(required_query),
+                frozenset(required_headers),
+                bool(operation.deprecated),
+            )
+        )
+    return tuple(operations)
+
+
+def s3_operation(method: str, target: str, query: Mapping[str, list[str]], headers: Collection[str]) -> str:
+    """The S3 operation a request calls: of the operations it matches, the most specific one
+    (``?list-type=2`` is ``ListObjectsV2``, not ``ListObjects``), not a deprecated one when a
+    current one matches as well (``GetBucketLifecycleConfiguration``, not ``GetBucketLifecycle``),
+    then the first by name (``ListBuckets``, whose request S3 Express's ``ListDirectoryBuckets``
+    shares on another endpoint); ``?`` when none matches."""
+    lowered = {header.lower() for header in headers}
+    candidates = [op for op in s3_operations() if op.matches(method.upper(), target, query, lowered)]
+    if not candidates:
+        return "?"
+    return min(candidates, key=lambda op: (-op.specificity, op.deprecated, op.name)).name
+
+
 def _log(response: Any, state_dir: Path, status: int) -> None:
     try:
         action = response._get_action()
@@ -111,8 +205,61 @@ def _log(response: Any, state_dir: Path, status: int) -> None:
     record(state_dir, line)
 
 
+def _status(response: Any) -> int:
+    try:
+        return int(response[0])
+    except (TypeError, ValueError, IndexError, KeyError):
+        return 200
+
+
+def _log_s3(request: Any, full_url: str, target: str, state_dir: Path, status: int) -> None:
+    try:
+        query = parse_qs(urlparse(full_url).query, keep_blank_values=True)
+        headers = request.headers
+        action = s3_operation(request.method, target, query, list(headers.keys()))
+        key_id = access_key_id(headers.get("Authorization", ""))
+    except Exception:  # a request the log cannot read is still a request served
+        action, key_id = "?", "-"
+    record(state_dir, format_line("s3", action, status, key_id))
+
+
+def _logged_s3(respond: Any, object_level: bool) -> Any:
+    """Wrap ``S3Response.bucket_response`` or ``key_response`` (moto's two S3 entry points)."""
+
+    def logged(self: Any, request: Any, full_url: str, headers: Any) -> Any:
+        status = 500
+        try:
+            response = respond(self, request, full_url, headers)
+            status = _status(response)
+            return response
+        except Exception as error:
+            code = getattr(error, "code", 500)
+            status = code if isinstance(code, int) else 500
+            raise
+        finally:
+            state_dir = staging.active_state_dir()
+            if state_dir is not None:
+                # bucket_response without a bucket name is the service's root (ListBuckets).
+                target = S3_OBJECT if object_level else S3_BUCKET if getattr(self, "bucket_name", "") else S3_SERVICE
+                _log_s3(request, full_url, target, state_dir, status)
+
+    return logged
+
+
+def _apply_s3() -> None:
+    from moto.s3.responses import S3Response
+
+    if _MARK in vars(S3Response):  # its own mark, not the one it inherits from BaseResponse
+        return
+    S3Response.bucket_response = _logged_s3(S3Response.bucket_response, object_level=False)
+    S3Response.key_response = _logged_s3(S3Response.key_response, object_level=True)
+    setattr(S3Response, _MARK, True)
+
+
 def apply() -> None:
     from moto.core.responses import BaseResponse
+
+    _apply_s3()
 
     if getattr(BaseResponse, _MARK, False):
         return

@@ -1,6 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
 from ansible_collections.muejam.infra.plugins.module_utils.autoscaling_policies import (
+    describe_policies,
     describe_policies_request,
     normalize_policies,
     normalize_policy,
@@ -58,3 +69,72 @@ class TestNormalizePolicies:
         scale_in = dict(SCALE_OUT, PolicyName="muejam-local-scale-in", ScalingAdjustment=-1, Alarms=[])
         names = [policy["policy_name"] for policy in normalize_policies([SCALE_OUT, scale_in])]
         assert names == ["muejam-local-scale-in", "muejam-local-scale-out"]
+
+
+@pytest.fixture
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The back-off sleeps of amazon.aws's retries, recorded instead of slept."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    return sleeps
+
+
+@pytest.fixture
+def raw_autoscaling() -> Iterator[Any]:
+    """A group with one simple scaling policy, in moto."""
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        client = boto3.client("autoscaling", region_name="us-east-1")
+        image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        client.create_launch_configuration(
+            LaunchConfigurationName="muejam-local-lc", ImageId=image_id, InstanceType="t3.micro"
+        )
+        client.create_auto_scaling_group(
+            AutoScalingGroupName="muejam-local-asg",
+            LaunchConfigurationName="muejam-local-lc",
+            MinSize=0,
+            MaxSize=2,
+            AvailabilityZones=["us-east-1a"],
+        )
+        client.put_scaling_policy(
+            AutoScalingGroupName="muejam-local-asg",
+            PolicyName="muejam-local-scale-out",
+            AdjustmentType="ChangeInCapacity",
+            ScalingAdjustment=2,
+            Cooldown=300,
+        )
+        yield client
+
+
+def throttle(client: Any, operation: str, code: str, times: int = 1) -> list[str]:
+    """Make an operation of a boto3 client fail ``times`` times with ``code``; return the failures."""
+    failures: list[str] = []
+
+    def fail(**_: Any) -> None:
+        if len(failures) < times:
+            failures.append(operation)
+            raise ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, operation)
+
+    client.meta.events.register(f"before-call.auto-scaling.{operation}", fail)
+    return failures
+
+
+class TestDescribePolicies:
+    def test_returns_every_policy_of_the_group(self, raw_autoscaling: Any) -> None:
+        client = RetryingBotoClientWrapper(raw_autoscaling, AWSRetry.jittered_backoff())
+        policies = describe_policies(client, **describe_policies_request("muejam-local-asg", None))
+        assert [(p["PolicyName"], p["ScalingAdjustment"]) for p in policies] == [("muejam-local-scale-out", 2)]
+
+    def test_retries_a_throttled_page(self, raw_autoscaling: Any, slept: list) -> None:
+        client = RetryingBotoClientWrapper(raw_autoscaling, AWSRetry.jittered_backoff())
+        failures = throttle(raw_autoscaling, "DescribePolicies", "Throttling")
+        policies = describe_policies(client, AutoScalingGroupName="muejam-local-asg")
+        assert failures == ["DescribePolicies"] and len(slept) == 1
+        assert [p["PolicyName"] for p in policies] == ["muejam-local-scale-out"]
+
+    def test_does_not_retry_a_validation_error(self, raw_autoscaling: Any, slept: list) -> None:
+        # The module reads ValidationError as "no such group": it must reach it at once.
+        throttle(raw_autoscaling, "DescribePolicies", "ValidationError")
+        with pytest.raises(ClientError, match="ValidationError"):
+            describe_policies(raw_autoscaling, AutoScalingGroupName="muejam-local-asg")
+        assert slept == []
