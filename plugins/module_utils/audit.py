@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
 
+from ansible_collections.muejam.infra.plugins.module_utils.names import resource_name
+
 PASS = "PASS"
 FAIL = "FAIL"
 NOT_REQUIRED = "NOT_REQUIRED"
@@ -541,11 +543,11 @@ def check_log_retention(log_groups: list[dict[str, Any]], prefix: str, required:
 def audit(stack: dict[str, Any]) -> list[dict[str, Any]]:
     """Every control on one described stack (the dict stack_audit gathers), in the table's order."""
     name = stack["name"]
-    alb, alb_name = stack.get("load_balancer"), f"{name}-alb"
+    alb, alb_name = stack.get("load_balancer"), resource_name("load_balancer", name)
     attributes = stack.get("load_balancer_attributes") or {}
-    vpc, vpc_name = stack.get("vpc"), f"{name}-vpc"
-    group, group_name = stack.get("autoscaling_group"), f"{name}-asg"
-    template, template_name = stack.get("launch_template"), f"{name}-lt"
+    vpc, vpc_name = stack.get("vpc"), resource_name("vpc", name)
+    group, group_name = stack.get("autoscaling_group"), resource_name("auto_scaling_group", name)
+    template, template_name = stack.get("launch_template"), resource_name("launch_template", name)
     versions = stack.get("launch_template_versions") or []
     security_groups = stack.get("security_groups") or []
     subnets = stack.get("subnets") or []
@@ -569,7 +571,7 @@ def audit(stack: dict[str, Any]) -> list[dict[str, Any]]:
         check_ec2_3(
             template, versions, stack.get("volumes") or [], bool(stack.get("ebs_encryption_by_default")), template_name
         ),
-        check_iam_1_21(stack.get("role"), stack.get("role_policies") or [], f"{name}-app"),
+        check_iam_1_21(stack.get("role"), stack.get("role_policies") or [], resource_name("instance_role", name)),
         check_log_retention(log_groups, stack.get("log_group_prefix") or "", flow_log_groups),
     ]
 

@@ -173,6 +173,7 @@ def check_inputs(
     values: Mapping[str, Any],
     specs: Mapping[str, Mapping[str, Any]] | None = None,
     reported: Iterable[str] = (),
+    across: bool = True,
 ) -> list[Problem]:
     """Every problem of the stack's inputs (empty when there is none): the preflight of site.yml.
 
@@ -180,7 +181,9 @@ def check_inputs(
     (``stack_project``, ``stack_environment``, ``stack_production``, ``aws_region``,
     ``stack_app_port``). ``specs``: each role's argument spec options, to check types and choices
     and to find misspelt variables. ``reported``: variables whose problem the caller already
-    has (one it could not resolve, say): no second problem is reported for them.
+    has (one it could not resolve, say): no second problem is reported for them. ``across``:
+    whether to apply the rules that span roles (site.yml's wiring); without them the verdict is the
+    union of each role's own (what :func:`check_role` gives each role).
     """
     problems: list[Problem] = []
     typed: Mapping[str, Any] = values
@@ -194,8 +197,9 @@ def check_inputs(
             scaling.check(inputs, wired=True)
         else:
             ROLE_RULES[role](inputs)
-    stack.check_across(inputs)
-    network.check_across(inputs)
+    if across:
+        stack.check_across(inputs)
+        network.check_across(inputs)
     skipped = set(reported)
     found = _drop_echoes(problems + inputs.problems, values)
     return [problem for problem in found if problem.variable not in skipped]

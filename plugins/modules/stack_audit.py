@@ -189,18 +189,26 @@ from ansible_collections.muejam.infra.plugins.module_utils.audit import (
     failure_lines,
     render_table,
 )
+from ansible_collections.muejam.infra.plugins.module_utils.names import resource_name
 
 
 class StackError(Exception):
     """The stack cannot be audited as described (an ambiguous lookup)."""
 
 
+# The clients' retries (gather() below). CloudWatch Logs throttles with ThrottlingException, a code
+# AWSRetry does not retry by itself. Paginators bypass a client's retry wrapper (amazon.aws never
+# wraps get_paginator): the whole pagination is retried instead, as amazon.aws's helpers do.
+RETRY = AWSRetry.jittered_backoff(retries=5, catch_extra_error_codes=["ThrottlingException"])
+
+
+@RETRY
 def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
     return client.get_paginator(operation).paginate(**kwargs).build_full_result().get(key, [])
 
 
 def find_vpc(ec2: Any, name: str, tags: dict[str, str]) -> dict[str, Any] | None:
-    filters = [{"Name": "tag:Name", "Values": [f"{name}-vpc"]}]
+    filters = [{"Name": "tag:Name", "Values": [resource_name("vpc", name)]}]
     filters += [{"Name": f"tag:{key}", "Values": [tags[key]]} for key in ("Project", "Environment")]
     vpcs = paginate(ec2, "describe_vpcs", "Vpcs", Filters=filters)
     if len(vpcs) > 1:
@@ -227,11 +235,15 @@ def gather_network(ec2: Any, vpc: dict[str, Any] | None) -> dict[str, Any]:
 def gather_load_balancer(elbv2: Any, name: str) -> dict[str, Any]:
     found: dict[str, Any] = {"load_balancer": None, "load_balancer_attributes": {}, "listeners": []}
     try:
-        balancers = elbv2.describe_load_balancers(Names=[f"{name}-alb"], aws_retry=True)["LoadBalancers"]
+        balancers = elbv2.describe_load_balancers(Names=[resource_name("load_balancer", name)], aws_retry=True)[
+            "LoadBalancers"
+        ]
     except is_boto3_error_code("LoadBalancerNotFound"):
         balancers = []
     try:
-        groups = elbv2.describe_target_groups(Names=[f"{name}-tg"], aws_retry=True)["TargetGroups"]
+        groups = elbv2.describe_target_groups(Names=[resource_name("target_group", name)], aws_retry=True)[
+            "TargetGroups"
+        ]
     except is_boto3_error_code("TargetGroupNotFound"):
         groups = []
     found["target_group"] = groups[0] if groups else None
@@ -252,10 +264,14 @@ def gather_load_balancer(elbv2: Any, name: str) -> dict[str, Any]:
 
 
 def gather_compute(ec2: Any, autoscaling: Any, name: str) -> dict[str, Any]:
-    groups = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[f"{name}-asg"], aws_retry=True)
+    groups = autoscaling.describe_auto_scaling_groups(
+        AutoScalingGroupNames=[resource_name("auto_scaling_group", name)], aws_retry=True
+    )
     group = (groups["AutoScalingGroups"] or [None])[0]
     try:
-        templates = ec2.describe_launch_templates(LaunchTemplateNames=[f"{name}-lt"], aws_retry=True)
+        templates = ec2.describe_launch_templates(
+            LaunchTemplateNames=[resource_name("launch_template", name)], aws_retry=True
+        )
         template = (templates["LaunchTemplates"] or [None])[0]
     except is_boto3_error_code(["InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound"]):
         template = None
@@ -290,7 +306,7 @@ def gather_compute(ec2: Any, autoscaling: Any, name: str) -> dict[str, Any]:
 
 
 def gather_role(iam: Any, name: str) -> dict[str, Any]:
-    role_name = f"{name}-app"
+    role_name = resource_name("instance_role", name)
     try:
         role = iam.get_role(RoleName=role_name, aws_retry=True)["Role"]
     except is_boto3_error_code("NoSuchEntity"):
@@ -321,8 +337,7 @@ def gather(module: AnsibleAWSModule) -> dict[str, Any]:
     params = module.params
     name, tags = params["name"], params["tags"]
     prefix = params["log_group_prefix"] or f"/{tags['Project']}/{tags['Environment']}/"
-    retry = AWSRetry.jittered_backoff(retries=5)
-    ec2 = module.client("ec2", retry_decorator=retry)
+    ec2 = module.client("ec2", retry_decorator=RETRY)
     vpc = find_vpc(ec2, name, tags)
     stack: dict[str, Any] = {
         "name": name,
@@ -331,10 +346,10 @@ def gather(module: AnsibleAWSModule) -> dict[str, Any]:
         "vpc": vpc,
     }
     stack.update(gather_network(ec2, vpc))
-    stack.update(gather_load_balancer(module.client("elbv2", retry_decorator=retry), name))
-    stack.update(gather_compute(ec2, module.client("autoscaling", retry_decorator=retry), name))
-    stack.update(gather_role(module.client("iam", retry_decorator=retry), name))
-    stack["log_groups"] = gather_log_groups(module.client("logs", retry_decorator=retry), prefix, stack["flow_logs"])
+    stack.update(gather_load_balancer(module.client("elbv2", retry_decorator=RETRY), name))
+    stack.update(gather_compute(ec2, module.client("autoscaling", retry_decorator=RETRY), name))
+    stack.update(gather_role(module.client("iam", retry_decorator=RETRY), name))
+    stack["log_groups"] = gather_log_groups(module.client("logs", retry_decorator=RETRY), prefix, stack["flow_logs"])
     return stack
 
 

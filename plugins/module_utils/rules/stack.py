@@ -116,7 +116,7 @@ def check_stack(inputs: Inputs) -> None:
         inputs.add("aws_region", "must be set in the inventory (the stack's region, such as us-east-1)")
     check_region(inputs)
     inputs.get("stack_production", "bool")
-    check_port(inputs, "stack_app_port", low=_lowest_port(inputs))
+    check_port(inputs, "stack_app_port")
 
 
 def check_region(inputs: Inputs) -> None:
@@ -244,6 +244,10 @@ def check_across(inputs: Inputs) -> None:
                 "the stages find each other's resources by these tags",
             )
     stack_port: Any = inputs.values.get("stack_app_port", UNSET)
+    low = _lowest_port(inputs)
+    port = inputs.get("stack_app_port", "int")
+    if port is not None and port < low:
+        check_port(inputs, "stack_app_port", low=low)
     for variable in PORT_VARIABLES:
         port = inputs.get(variable, "int")
         if port is None or stack_port is UNSET or "stack_app_port" in inputs.bad:
