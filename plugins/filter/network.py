@@ -1,5 +1,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""IPv4 address planning for the networking role: derive and check subnet CIDR blocks.
+"""IPv4 address planning for the networking role: derive subnet CIDR blocks.
+
+The derivation is the preflight's own (plugins/module_utils/rules/network.py), which checks
+explicit blocks; this filter adds the errors a template needs.
 
 Each filter is documented in the YAML file of its name beside this one.
 """
@@ -7,9 +10,10 @@ Each filter is documented in the YAML file of its name beside this one.
 from __future__ import annotations
 
 import ipaddress
-from itertools import combinations, islice
 
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.muejam.infra.plugins.module_utils.rules.network import derived_subnet_cidrs
 
 SPLIT_BITS = 4  # 16 blocks: 8 public (bottom half), 8 private (top half)
 BLOCKS_PER_TIER = 2**SPLIT_BITS // 2
@@ -43,44 +47,11 @@ def subnet_cidrs(vpc_cidr: str, count: int, tier: str = "public") -> list[str]:
             f"subnet_cidrs: {vpc_cidr} is too small to derive subnets: they would be /{new_prefix}, "
             f"and AWS subnets are /{SMALLEST_SUBNET_PREFIX} or larger (use a VPC of /24 or larger)"
         )
-    first = 0 if tier == "public" else BLOCKS_PER_TIER
-    blocks = islice(vpc.subnets(prefixlen_diff=SPLIT_BITS), first, first + count)
-    return [str(block) for block in blocks]
-
-
-def cidr_valid(cidr: object) -> bool:
-    """Whether `cidr` is a strict IPv4 CIDR block (10.0.0.0/16, not 10.0.0.1/16)."""
-    try:
-        _network(cidr)
-    except ValueError:
-        return False
-    return True
-
-
-def cidr_within(cidr: object, supernet: object) -> bool:
-    """Whether the IPv4 block `cidr` lies inside `supernet`; False when either is invalid."""
-    try:
-        return _network(cidr).subnet_of(_network(supernet))
-    except ValueError:
-        return False
-
-
-def cidrs_disjoint(cidrs: list[object]) -> bool:
-    """Whether no two of the IPv4 blocks overlap; False when any block is invalid."""
-    try:
-        networks = [_network(cidr) for cidr in cidrs]
-    except ValueError:
-        return False
-    return not any(left.overlaps(right) for left, right in combinations(networks, 2))
+    return derived_subnet_cidrs(str(vpc), count, tier)
 
 
 class FilterModule:
     """IPv4 subnet planning filters."""
 
     def filters(self) -> dict[str, object]:
-        return {
-            "subnet_cidrs": subnet_cidrs,
-            "cidr_valid": cidr_valid,
-            "cidr_within": cidr_within,
-            "cidrs_disjoint": cidrs_disjoint,
-        }
+        return {"subnet_cidrs": subnet_cidrs}
