@@ -92,7 +92,6 @@ NAMES: tuple[Resource, ...] = (
     Resource("system_log_group", "instance_bootstrap", "/{project}/{environment}/system", _LOG_GROUP),
     Resource("app_log_group_tag", "instance_bootstrap", "{name}-app-logs", _TAG),
     Resource("system_log_group_tag", "instance_bootstrap", "{name}-system-logs", _TAG),
-    Resource("app_service_start", "instance_bootstrap", "{name}-start", _TAG),
     Resource("app_security_group", "scaling_group", "{name}-app-sg", _SECURITY_GROUP),
     Resource("instance_role", "scaling_group", "{name}-app", _IAM_ROLE),
     Resource("instance_profile", "scaling_group", "{name}-app", _IAM_PROFILE),

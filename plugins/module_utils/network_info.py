@@ -31,15 +31,13 @@ def find_network(
     min_subnets: int = 1,
     retry: bool = False,
 ) -> dict[str, Any]:
-    """The VPC and the ``tier`` subnets (sorted by zone); what is given is used as it is, without a call.
+    """The VPC (with its CIDR block) and the ``tier`` subnets (sorted by zone); given subnets are used as they are.
 
     Raises :class:`NetworkNotFound` when the VPC is not exactly one, or fewer than ``min_subnets``
     subnets are found.
     """
     kwargs: dict[str, Any] = {"aws_retry": True} if retry else {}
     subnet_ids = list(subnet_ids or [])
-    if vpc_id and subnet_ids:
-        return {"vpc_id": vpc_id, "vpc_cidr": "", "subnet_ids": subnet_ids, "found": True}
     stack_tags = {f"tag:{key}": tags[key] for key in ("Project", "Environment") if key in tags}
     if vpc_id:
         wanted = {"vpc-id": vpc_id}

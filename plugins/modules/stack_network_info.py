@@ -13,7 +13,7 @@ description:
     C(networking) role made: the VPC named C(<name>-vpc) with the stack's C(Project) and C(Environment)
     tags, and its subnets tagged C(Tier=<tier>), sorted by availability zone.
   - What is given is used as it is. With both O(vpc_id) and O(subnet_ids) (as C(site.yml) passes them)
-    it makes no AWS call.
+    it makes one call, DescribeVpcs by id, for the VPC's CIDR block.
   - Fails, naming what it looked for, when the VPC is not exactly one or fewer than O(min_subnets)
     subnets are found; in check mode it returns RV(found=false) instead, so that a check run on an
     empty account can report what would be created.
@@ -78,7 +78,7 @@ vpc_id:
   type: str
   sample: vpc-0123456789abcdef0
 vpc_cidr:
-  description: The VPC's CIDR block (empty when the VPC was given with its subnets, or not found).
+  description: The VPC's CIDR block (empty when check mode found no VPC).
   returned: always
   type: str
   sample: 10.0.0.0/16

@@ -216,8 +216,43 @@ CASES = [
         {"networking_vpc_cidr": "10.0.0.0/16", "stack_environment": "taken"},
         offline=False,
     ),
+    Case(
+        "iam-certificate-does-not-exist",
+        "load_balancer_certificate_arn",
+        {"load_balancer_certificate_arn": "arn:aws:iam::123456789012:server-certificate/muejam-missing"},
+        offline=False,
+    ),
+    # Inputs that passed the preflight and failed later in a role, before the rules were one.
+    Case(
+        "matcher-list-and-range",
+        "load_balancer_health_check_matcher",
+        {"load_balancer_health_check_matcher": "200-299,302"},
+    ),
+    Case(
+        "unit-name-leading-hyphen",
+        "instance_bootstrap_app_service_name",
+        {"instance_bootstrap_app_service_name": "-my:app"},
+    ),
+    Case("bucket-name-upper-case", "load_balancer_name", {"stack_project": "MueJam"}),
+    Case("stack-variable-misspelt", "stack_enviroment", {"stack_enviroment": "staging"}),
+    Case(
+        "app-log-file-twice",
+        "instance_bootstrap_app_log_file",
+        {"instance_bootstrap_app_log_file": "/var/log/messages"},
+    ),
+    Case(
+        "user-data-path-trailing-slash",
+        "instance_bootstrap_app_working_directory",
+        {"instance_bootstrap_app_working_directory": "/opt/muejam/app/"},
+    ),
 ]
-READ_ONLY_CALLS = {"DescribeAvailabilityZones", "DescribeImages", "DescribeCertificate", "DescribeVpcs"}
+READ_ONLY_CALLS = {
+    "DescribeAvailabilityZones",
+    "DescribeImages",
+    "DescribeCertificate",
+    "GetServerCertificate",
+    "DescribeVpcs",
+}
 
 
 @dataclass

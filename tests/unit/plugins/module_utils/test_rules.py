@@ -272,3 +272,12 @@ def test_defaults_of_every_role_pass() -> None:
     assert (
         list(itertools.chain.from_iterable(check_role(r, role_values(r), SPECS[r])[1] for r in preflight.ROLES)) == []
     )
+
+
+def test_the_derived_stack_variables_are_those_of_playbooks_vars_stack_yml() -> None:
+    """A stack_ variable the playbooks derive is not reported as a misspelling."""
+    import yaml
+    from test_preflight import ROOT
+
+    derived = yaml.safe_load((ROOT / "playbooks/vars/stack.yml").read_text())
+    assert set(preflight.DERIVED_STACK_VARIABLES) == set(derived)
