@@ -96,6 +96,8 @@ NAMES: tuple[Resource, ...] = (
     Resource("instance_role", "scaling_group", "{name}-app", _IAM_ROLE),
     Resource("instance_profile", "scaling_group", "{name}-app", _IAM_PROFILE),
     Resource("launch_template", "scaling_group", "{name}-lt", _LAUNCH_TEMPLATE),
+    Resource("instance", "scaling_group", "{name}-app", _TAG),
+    Resource("root_volume", "scaling_group", "{name}-app-root", _TAG),
     Resource("auto_scaling_group", "scaling_group", "{name}-asg", _GROUP),
     Resource("scale_out_policy", "scaling_group", "{name}-scale-out", _POLICY),
     Resource("scale_in_policy", "scaling_group", "{name}-scale-in", _POLICY),

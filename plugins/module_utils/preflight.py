@@ -246,6 +246,11 @@ def check_role(
 # --- Read-only AWS checks -----------------------------------------------------------------------
 
 
+def _retry(retry: bool) -> dict[str, bool]:
+    """The keyword amazon.aws's retry-wrapped clients take to retry a call (none for a plain client)."""
+    return {"aws_retry": True} if retry else {}
+
+
 def _error_code(error: BaseException) -> str | None:
     response = getattr(error, "response", None)
     if isinstance(response, Mapping):
@@ -253,9 +258,10 @@ def _error_code(error: BaseException) -> str | None:
     return None
 
 
-def check_availability_zones(ec2: Any, zones: list[str]) -> list[Problem]:
+def check_availability_zones(ec2: Any, zones: list[str], retry: bool = False) -> list[Problem]:
     """The zones exist in the client's region and are available (DescribeAvailabilityZones)."""
-    found = {zone["ZoneName"]: zone for zone in ec2.describe_availability_zones()["AvailabilityZones"]}
+    zones_found = ec2.describe_availability_zones(**_retry(retry))["AvailabilityZones"]
+    found = {zone["ZoneName"]: zone for zone in zones_found}
     missing = [zone for zone in zones if zone not in found]
     unavailable = [zone for zone in zones if zone in found and found[zone].get("State") != "available"]
     problems = []
@@ -273,11 +279,15 @@ def check_availability_zones(ec2: Any, zones: list[str]) -> list[Problem]:
 
 
 def check_image(
-    ec2: Any, image_id: str, root_device_name: str | None = None, root_volume_size: int | None = None
+    ec2: Any,
+    image_id: str,
+    root_device_name: str | None = None,
+    root_volume_size: int | None = None,
+    retry: bool = False,
 ) -> list[Problem]:
     """The AMI exists and is available, with the root device and size the launch template sets."""
     try:
-        images = ec2.describe_images(ImageIds=[image_id])["Images"]
+        images = ec2.describe_images(ImageIds=[image_id], **_retry(retry))["Images"]
     except Exception as error:  # botocore's ClientError, duck-typed to stay free of imports
         if _error_code(error) not in ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"):
             raise
@@ -319,7 +329,7 @@ def check_image(
     return problems
 
 
-def check_certificate(acm: Any, certificate_arn: str, iam: Any = None) -> list[Problem]:
+def check_certificate(acm: Any, certificate_arn: str, iam: Any = None, retry: bool = False) -> list[Problem]:
     """The certificate exists and can serve: an ACM certificate ISSUED, an IAM one not expired.
 
     ACM: DescribeCertificate (in the stack's region). IAM server certificates (global):
@@ -328,11 +338,11 @@ def check_certificate(acm: Any, certificate_arn: str, iam: Any = None) -> list[P
     name = "load_balancer_certificate_arn"
     iam_match = IAM_CERTIFICATE_ARN.match(certificate_arn or "")
     if iam_match and iam is not None:
-        return _check_server_certificate(iam, certificate_arn, iam_match.group(3).rsplit("/", 1)[-1])
+        return _check_server_certificate(iam, certificate_arn, iam_match.group(3).rsplit("/", 1)[-1], retry)
     if not ACM_ARN.match(certificate_arn or ""):
         return []
     try:
-        certificate = acm.describe_certificate(CertificateArn=certificate_arn)["Certificate"]
+        certificate = acm.describe_certificate(CertificateArn=certificate_arn, **_retry(retry))["Certificate"]
     except Exception as error:  # botocore's ClientError, duck-typed
         if _error_code(error) not in ("ResourceNotFoundException", "InvalidArnException", "ValidationException"):
             raise
@@ -349,12 +359,12 @@ def check_certificate(acm: Any, certificate_arn: str, iam: Any = None) -> list[P
     return []
 
 
-def _check_server_certificate(iam: Any, certificate_arn: str, certificate_name: str) -> list[Problem]:
+def _check_server_certificate(iam: Any, certificate_arn: str, certificate_name: str, retry: bool) -> list[Problem]:
     name = "load_balancer_certificate_arn"
     try:
-        metadata = iam.get_server_certificate(ServerCertificateName=certificate_name)["ServerCertificate"][
-            "ServerCertificateMetadata"
-        ]
+        metadata = iam.get_server_certificate(ServerCertificateName=certificate_name, **_retry(retry))[
+            "ServerCertificate"
+        ]["ServerCertificateMetadata"]
     except Exception as error:  # botocore's ClientError, duck-typed
         if _error_code(error) not in ("NoSuchEntity", "ValidationError"):
             raise
@@ -373,10 +383,17 @@ def _check_server_certificate(iam: Any, certificate_arn: str, certificate_name: 
     return []
 
 
-def check_stack_vpc(ec2: Any, tags: Mapping[str, Any], vpc_cidr: str) -> list[Problem]:
+def check_stack_vpc(ec2: Any, tags: Mapping[str, Any], vpc_cidr: str, retry: bool = False) -> list[Problem]:
     """No VPC already carries the stack's tags with another CIDR block (the role would add one)."""
     filters = [{"Name": f"tag:{key}", "Values": [str(value)]} for key, value in sorted(tags.items())]
-    vpcs = ec2.get_paginator("describe_vpcs").paginate(Filters=filters).build_full_result()["Vpcs"]
+    vpcs: list[dict[str, Any]] = []
+    token: dict[str, str] = {}
+    while True:  # page by page, each call through the client's retries (a paginator bypasses them)
+        page = ec2.describe_vpcs(Filters=filters, **token, **_retry(retry))
+        vpcs += page["Vpcs"]
+        if not page.get("NextToken"):
+            break
+        token = {"NextToken": page["NextToken"]}
     others = [vpc for vpc in vpcs if vpc.get("CidrBlock") != vpc_cidr]
     if not others:
         return []

@@ -174,20 +174,23 @@ def main() -> None:
     try:
         if params["availability_zones"]:
             checks.append("availability_zones")
-            problems += check_availability_zones(ec2, params["availability_zones"])
+            problems += check_availability_zones(ec2, params["availability_zones"], retry=True)
         if params["image_id"]:
             checks.append("image")
-            problems += check_image(ec2, params["image_id"], params["root_device_name"], params["root_volume_size"])
+            problems += check_image(
+                ec2, params["image_id"], params["root_device_name"], params["root_volume_size"], retry=True
+            )
         if params["certificate_arn"]:
             checks.append("certificate")
             problems += check_certificate(
                 module.client("acm", retry_decorator=retry),
                 params["certificate_arn"],
                 iam=module.client("iam", retry_decorator=retry),
+                retry=True,
             )
         if params["vpc_cidr"] and params["tags"]:
             checks.append("stack_vpc")
-            problems += check_stack_vpc(ec2, params["tags"], params["vpc_cidr"])
+            problems += check_stack_vpc(ec2, params["tags"], params["vpc_cidr"], retry=True)
     except Exception as error:  # botocore's ClientError and BotoCoreError, reported once
         module.fail_json_aws(error, msg=f"Could not check the stack's inputs in AWS ({checks[-1]})")
     result = {"changed": False, "problems": [problem.as_dict() for problem in problems], "aws_checks": checks}
