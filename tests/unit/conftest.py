@@ -89,3 +89,13 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         }
     finally:
         launcher("stop", "--state-dir", str(state_dir))
+
+
+@pytest.fixture
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The back-off sleeps of amazon.aws's retries, recorded instead of slept."""
+    from ansible_collections.amazon.aws.plugins.module_utils import cloud
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    return sleeps

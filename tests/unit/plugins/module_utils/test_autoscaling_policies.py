@@ -5,8 +5,8 @@ from typing import Any
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
+from aws_faults import throttle
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -72,14 +72,6 @@ class TestNormalizePolicies:
 
 
 @pytest.fixture
-def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The back-off sleeps of amazon.aws's retries, recorded instead of slept."""
-    sleeps: list[float] = []
-    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
-    return sleeps
-
-
-@pytest.fixture
 def raw_autoscaling() -> Iterator[Any]:
     """A group with one simple scaling policy, in moto."""
     with mock_aws():
@@ -106,19 +98,6 @@ def raw_autoscaling() -> Iterator[Any]:
         yield client
 
 
-def throttle(client: Any, operation: str, code: str, times: int = 1) -> list[str]:
-    """Make an operation of a boto3 client fail ``times`` times with ``code``; return the failures."""
-    failures: list[str] = []
-
-    def fail(**_: Any) -> None:
-        if len(failures) < times:
-            failures.append(operation)
-            raise ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, operation)
-
-    client.meta.events.register(f"before-call.auto-scaling.{operation}", fail)
-    return failures
-
-
 class TestDescribePolicies:
     def test_returns_every_policy_of_the_group(self, raw_autoscaling: Any) -> None:
         client = RetryingBotoClientWrapper(raw_autoscaling, AWSRetry.jittered_backoff())
@@ -127,14 +106,14 @@ class TestDescribePolicies:
 
     def test_retries_a_throttled_page(self, raw_autoscaling: Any, slept: list) -> None:
         client = RetryingBotoClientWrapper(raw_autoscaling, AWSRetry.jittered_backoff())
-        failures = throttle(raw_autoscaling, "DescribePolicies", "Throttling")
+        failures = throttle(raw_autoscaling, "DescribePolicies", code="Throttling")
         policies = describe_policies(client, AutoScalingGroupName="muejam-local-asg")
         assert failures == ["DescribePolicies"] and len(slept) == 1
         assert [p["PolicyName"] for p in policies] == ["muejam-local-scale-out"]
 
     def test_does_not_retry_a_validation_error(self, raw_autoscaling: Any, slept: list) -> None:
         # The module reads ValidationError as "no such group": it must reach it at once.
-        throttle(raw_autoscaling, "DescribePolicies", "ValidationError")
+        throttle(raw_autoscaling, "DescribePolicies", code="ValidationError")
         with pytest.raises(ClientError, match="ValidationError"):
             describe_policies(raw_autoscaling, AutoScalingGroupName="muejam-local-asg")
         assert slept == []

@@ -5,8 +5,8 @@ from typing import Any
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
+from aws_faults import throttle
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -301,32 +301,6 @@ class TestTagsForNewFlowLog:
 # --- behaviour against moto -----------------------------------------------------------------
 
 
-def throttle_once(client: Any, *operations: str, code: str = "RequestLimitExceeded", times: int = 1) -> list[str]:
-    """Make each named operation of a boto3 client fail (``times`` times) with a throttling error,
-    as AWS's token buckets do, then succeed; return the failed calls in order."""
-    throttled: list[str] = []
-
-    def register(operation: str) -> None:
-        def fail(**_: Any) -> None:
-            if throttled.count(operation) < times:
-                throttled.append(operation)
-                raise ClientError({"Error": {"Code": code, "Message": "Request limit exceeded."}}, operation)
-
-        client.meta.events.register(f"before-call.ec2.{operation}", fail)
-
-    for operation in operations:
-        register(operation)
-    return throttled
-
-
-@pytest.fixture
-def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The back-off sleeps of amazon.aws's retries, recorded instead of slept."""
-    sleeps: list[float] = []
-    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
-    return sleeps
-
-
 @pytest.fixture
 def raw_ec2() -> Iterator[Any]:
     with mock_aws():
@@ -447,7 +421,7 @@ class TestDeleteFlowLogs:
 class TestRetries:
     def test_retries_a_throttled_describe_create_and_describe(self, raw_ec2: Any, ec2: Any, slept: list) -> None:
         vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        throttled = throttle_once(raw_ec2, "DescribeFlowLogs", "CreateFlowLogs")
+        throttled = throttle(raw_ec2, "DescribeFlowLogs", "CreateFlowLogs", code="RequestLimitExceeded")
         result = ensure_present(ec2, desired_flow_log(params(resource_id=vpc_id)))
         assert throttled == ["DescribeFlowLogs", "CreateFlowLogs"]
         assert len(slept) == 2
@@ -457,7 +431,7 @@ class TestRetries:
     def test_retries_throttled_tag_calls_once_each(self, raw_ec2: Any, ec2: Any, slept: list) -> None:
         vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         ensure_present(ec2, desired_flow_log(params(resource_id=vpc_id)))
-        throttled = throttle_once(raw_ec2, "DeleteTags", "CreateTags", code="Throttling")
+        throttled = throttle(raw_ec2, "DeleteTags", "CreateTags", code="Throttling")
         result = ensure_present(ec2, desired_flow_log(params(resource_id=vpc_id, tags={"Environment": "local"})))
         assert throttled == ["DeleteTags", "CreateTags"]
         assert len(slept) == 2
@@ -470,7 +444,7 @@ class TestRetries:
     ) -> None:
         vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         ensure_present(ec2, desired_flow_log(params(resource_id=vpc_id)))
-        throttled = throttle_once(raw_ec2, "CreateTags", code="Throttling", times=100)
+        throttled = throttle(raw_ec2, "CreateTags", code="Throttling", times=100)
         with pytest.raises(ClientError, match="Throttling"):
             ensure_present(ec2, desired_flow_log(params(resource_id=vpc_id, tags={"Tier": "web"}, purge_tags=False)))
         # The client's 10 tries, not 10 x 10: the not-yet-visible retry around it leaves throttling alone.
@@ -480,7 +454,7 @@ class TestRetries:
         vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         desired = desired_flow_log(params(resource_id=vpc_id))
         ensure_present(ec2, desired)
-        throttled = throttle_once(raw_ec2, "DeleteFlowLogs")
+        throttled = throttle(raw_ec2, "DeleteFlowLogs", code="RequestLimitExceeded")
         assert ensure_absent(ec2, desired)["changed"]
         assert throttled == ["DeleteFlowLogs"] and len(slept) == 1
         assert all_flow_logs(ec2) == []
@@ -488,7 +462,7 @@ class TestRetries:
     def test_retries_a_tag_call_until_the_new_flow_log_is_visible(self, raw_ec2: Any, ec2: Any, slept: list) -> None:
         vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         ensure_present(ec2, desired_flow_log(params(resource_id=vpc_id)))
-        throttled = throttle_once(raw_ec2, "CreateTags", code="InvalidFlowLogId.NotFound")
+        throttled = throttle(raw_ec2, "CreateTags", code="InvalidFlowLogId.NotFound")
         ensure_present(ec2, desired_flow_log(params(resource_id=vpc_id, tags={"Project": "muejam", "Tier": "web"})))
         assert throttled == ["CreateTags"] and len(slept) == 1
         [flow_log] = all_flow_logs(ec2)
@@ -496,7 +470,7 @@ class TestRetries:
 
     def test_does_not_retry_what_is_not_throttling(self, raw_ec2: Any, ec2: Any, slept: list) -> None:
         vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        throttle_once(raw_ec2, "CreateFlowLogs", code="InvalidParameter")
+        throttle(raw_ec2, "CreateFlowLogs", code="InvalidParameter")
         with pytest.raises(ClientError, match="InvalidParameter"):
             ensure_present(ec2, desired_flow_log(params(resource_id=vpc_id)))
         assert slept == []

@@ -8,8 +8,8 @@ from typing import Any
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
+from aws_faults import throttle
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -20,28 +20,9 @@ TAGS = {"Project": "retry", "Environment": "test"}
 
 
 @pytest.fixture
-def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    sleeps: list[float] = []
-    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
-    return sleeps
-
-
-@pytest.fixture
 def ec2() -> Iterator[Any]:
     with mock_aws():
         yield boto3.client("ec2", region_name=REGION)
-
-
-def throttle(client: Any, operation: str, code: str, times: int = 1) -> list[str]:
-    failures: list[str] = []
-
-    def fail(**_: Any) -> None:
-        if len(failures) < times:
-            failures.append(operation)
-            raise ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, operation)
-
-    client.meta.events.register(f"before-call.ec2.{operation}", fail)
-    return failures
 
 
 def retrying(client: Any) -> Any:
@@ -57,13 +38,13 @@ class TestPreflightChecksRetry:
         assert len(slept) == 1
 
     def test_retries_every_page_of_the_vpcs(self, ec2: Any, slept: list[float]) -> None:
-        failures = throttle(ec2, "DescribeVpcs", "RequestLimitExceeded", times=2)
+        failures = throttle(ec2, "DescribeVpcs", code="RequestLimitExceeded", times=2)
         assert preflight.check_stack_vpc(retrying(ec2), TAGS, "10.0.0.0/16", retry=True) == []
         assert failures == ["DescribeVpcs", "DescribeVpcs"]
         assert len(slept) == 2
 
     def test_does_not_retry_a_plain_client_call(self, ec2: Any, slept: list[float]) -> None:
-        throttle(ec2, "DescribeImages", "RequestLimitExceeded")
+        throttle(ec2, "DescribeImages", code="RequestLimitExceeded")
         with pytest.raises(ClientError):
             preflight.check_image(ec2, "ami-12c6146b")
         assert slept == []
@@ -77,7 +58,7 @@ class TestNetworkLookupRetries:
         subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/24", AvailabilityZone="us-east-1a")["Subnet"]
         subnet_tags = [{"Key": "Tier", "Value": "public"}, *tags[1:]]
         ec2.create_tags(Resources=[subnet["SubnetId"]], Tags=subnet_tags)
-        failures = throttle(ec2, "DescribeSubnets", "Throttling")
+        failures = throttle(ec2, "DescribeSubnets", code="Throttling")
         found = network_info.find_network(retrying(ec2), "retry-test", TAGS, "public", retry=True)
         assert found["subnet_ids"] == [subnet["SubnetId"]]
         assert failures == ["DescribeSubnets"]

@@ -8,8 +8,8 @@ from typing import Any
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
+from aws_faults import throttle
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -17,14 +17,6 @@ from ansible_collections.muejam.infra.plugins.module_utils.readiness import Read
 from ansible_collections.muejam.infra.plugins.modules.health_readiness import default_url, find_target_group
 
 REGION = "us-east-1"
-
-
-@pytest.fixture
-def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The back-off sleeps of amazon.aws's retries, recorded instead of slept."""
-    sleeps: list[float] = []
-    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
-    return sleeps
 
 
 @pytest.fixture
@@ -57,19 +49,6 @@ def raw_elbv2() -> Iterator[Any]:
 def elbv2(raw_elbv2: Any) -> Any:
     """The client the module makes: module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff(...))."""
     return RetryingBotoClientWrapper(raw_elbv2, AWSRetry.jittered_backoff(retries=5))
-
-
-def throttle(client: Any, operation: str, code: str = "Throttling", times: int = 1) -> list[str]:
-    """Make an operation of a boto3 client fail ``times`` times with ``code``; return the failures."""
-    failures: list[str] = []
-
-    def fail(**_: Any) -> None:
-        if len(failures) < times:
-            failures.append(operation)
-            raise ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, operation)
-
-    client.meta.events.register(f"before-call.elastic-load-balancing-v2.{operation}", fail)
-    return failures
 
 
 class TestFindTargetGroup:

@@ -8,8 +8,8 @@ from typing import Any
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from aws_faults import throttle
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -27,14 +27,6 @@ TAGS = {"Project": "audit", "Environment": "test"}
 
 
 @pytest.fixture
-def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The back-off sleeps of amazon.aws's retries, recorded instead of slept."""
-    sleeps: list[float] = []
-    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
-    return sleeps
-
-
-@pytest.fixture
 def aws() -> Iterator[None]:
     with mock_aws():
         yield
@@ -46,17 +38,6 @@ def clients(*services: str) -> tuple[Any, ...]:
     return tuple(pair for client in raw for pair in (client, RetryingBotoClientWrapper(client, RETRY)))
 
 
-def throttle(failures: list[str], client: Any, operation: str, code: str = "Throttling", times: int = 1) -> None:
-    """Make an operation of a boto3 client fail ``times`` times with ``code``, noting each in ``failures``."""
-
-    def fail(**_: Any) -> None:
-        if failures.count(operation) < times:
-            failures.append(operation)
-            raise ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, operation)
-
-    client.meta.events.register(f"before-call.{client.meta.service_model.service_id.hyphenize()}.{operation}", fail)
-
-
 @pytest.mark.usefixtures("aws")
 class TestRetries:
     def test_retries_a_throttled_pagination(self, slept: list) -> None:
@@ -64,7 +45,7 @@ class TestRetries:
         tags = [{"Key": "Name", "Value": "audit-vpc"}] + [{"Key": k, "Value": v} for k, v in TAGS.items()]
         raw_ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}])
         failures: list[str] = []
-        throttle(failures, raw_ec2, "DescribeVpcs", code="RequestLimitExceeded")
+        throttle(raw_ec2, "DescribeVpcs", failures=failures, code="RequestLimitExceeded")
         vpc = find_vpc(ec2, "audit", TAGS)
         assert vpc is not None and vpc["CidrBlock"] == "10.0.0.0/16"
         assert failures == ["DescribeVpcs"] and len(slept) == 1
@@ -72,9 +53,9 @@ class TestRetries:
     def test_retries_throttled_direct_calls(self, slept: list) -> None:
         raw_ec2, ec2, raw_autoscaling, autoscaling = clients("ec2", "autoscaling")
         failures: list[str] = []
-        throttle(failures, raw_autoscaling, "DescribeAutoScalingGroups")
-        throttle(failures, raw_ec2, "DescribeLaunchTemplates", code="RequestLimitExceeded")
-        throttle(failures, raw_ec2, "GetEbsEncryptionByDefault", code="RequestLimitExceeded")
+        throttle(raw_autoscaling, "DescribeAutoScalingGroups", failures=failures)
+        throttle(raw_ec2, "DescribeLaunchTemplates", failures=failures, code="RequestLimitExceeded")
+        throttle(raw_ec2, "GetEbsEncryptionByDefault", failures=failures, code="RequestLimitExceeded")
         found = gather_compute(ec2, autoscaling, "audit")
         assert (found["autoscaling_group"], found["launch_template"]) == (None, None)
         assert found["ebs_encryption_by_default"] is False
@@ -85,11 +66,11 @@ class TestRetries:
         raw_elbv2, elbv2, raw_iam, iam, raw_logs, logs = clients("elbv2", "iam", "logs")
         raw_logs.create_log_group(logGroupName="/audit/test/app")
         failures: list[str] = []
-        throttle(failures, raw_elbv2, "DescribeLoadBalancers")
-        throttle(failures, raw_elbv2, "DescribeTargetGroups")
-        throttle(failures, raw_iam, "GetRole")
+        throttle(raw_elbv2, "DescribeLoadBalancers", failures=failures)
+        throttle(raw_elbv2, "DescribeTargetGroups", failures=failures)
+        throttle(raw_iam, "GetRole", failures=failures)
         # CloudWatch Logs throttles as ThrottlingException, not one of AWSRetry's own codes.
-        throttle(failures, raw_logs, "DescribeLogGroups", code="ThrottlingException")
+        throttle(raw_logs, "DescribeLogGroups", failures=failures, code="ThrottlingException")
         assert gather_load_balancer(elbv2, "audit")["load_balancer"] is None
         assert gather_role(iam, "audit") == {"role": None, "role_policies": []}
         assert [group["logGroupName"] for group in gather_log_groups(logs, "/audit/test/", [])] == ["/audit/test/app"]
@@ -99,7 +80,7 @@ class TestRetries:
     def test_gives_up_after_the_clients_tries(self, slept: list) -> None:
         raw_ec2, ec2 = clients("ec2")
         failures: list[str] = []
-        throttle(failures, raw_ec2, "DescribeVpcs", code="RequestLimitExceeded", times=100)
+        throttle(raw_ec2, "DescribeVpcs", failures=failures, code="RequestLimitExceeded", times=100)
         with pytest.raises(ClientError, match="RequestLimitExceeded"):
             find_vpc(ec2, "audit", TAGS)
         assert len(failures) == 5
