@@ -83,7 +83,13 @@ __all__ = [
 
 PARTITIONS = tuple(sorted(set(REGION_PARTITIONS.values())))
 # The stack's variables that playbooks/vars/stack.yml derives from the inventory's.
-DERIVED_STACK_VARIABLES = ("stack_name", "stack_tags", "stack_outputs_path", "stack_resource_names")
+DERIVED_STACK_VARIABLES = (
+    "stack_name",
+    "stack_tags",
+    "stack_outputs_path",
+    "stack_resource_names",
+    "stack_aws_environment",
+)
 # Each role's own rules, by area.
 ROLE_RULES: dict[str, Callable[[Inputs], None]] = {
     "networking": network.check,
