@@ -63,9 +63,10 @@ def run_module(endpoint: str, module: str, args: dict[str, Any], check: bool = F
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """One emulator per test module, on a free port, stopped at the end whatever happens."""
+    """One emulator per test module, on a free port, stopped at the end whatever happens (and,
+    should this test process be killed before it can stop it, exiting by itself: --owner-pid)."""
     state_dir = tmp_path_factory.mktemp("emulator")
-    launcher("start", "--port", "0", "--state-dir", str(state_dir))
+    launcher("start", "--port", "0", "--state-dir", str(state_dir), "--owner-pid", str(os.getpid()))
     try:
         endpoint = (state_dir / "endpoint").read_text().strip()
 

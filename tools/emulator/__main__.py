@@ -1,18 +1,26 @@
 """Start, stop and inspect the local AWS emulator.
 
-    python -m tools.emulator start [--port 4566|0] [--state-dir .emulator]
+    python -m tools.emulator start [--port 4566|0] [--state-dir .emulator] [--owner-pid PID]
     python -m tools.emulator stop  [--state-dir .emulator]
     python -m tools.emulator status [--state-dir .emulator]
     python -m tools.emulator env   [--state-dir .emulator]   # shell exports for a running one
-    python -m tools.emulator serve --port N [--state-dir DIR]  # foreground, used by start
+    python -m tools.emulator serve --port N [--state-dir DIR] [--owner-pid PID]  # foreground, used by start
     python -m tools.emulator stage [--state-dir .emulator] ACTION ...  # see tools/emulator/staging.py
+    python -m tools.emulator faults [--state-dir .emulator] set|clear|show ...  # see tools/emulator/faults.py
+    python -m tools.emulator requests [--state-dir .emulator] [mark NAME] ...  # see request_counts.py
 
 `start` runs moto's server on 127.0.0.1 with the corrections of tools.emulator.patches,
 waits until it answers, seeds what an AWS account would already have (see seed.py) and
 writes the state directory: `endpoint`, `pid`, `certificate_arn`, `server.log`.
 Port 0 picks a free port. The server follows `stage.json` in its state directory, written by
 `stage` (target-health, asg-instances, clear, show; `stage` must come first); `start` of a new
-server removes an old one's stage file.
+server removes an old one's stage file. Likewise it follows `faults.json`, written by `faults`
+(`faults` must come first too), which makes it answer some requests with AWS's throttling and
+5xx errors; `start` of a new server removes an old one's faults file and request marks.
+`requests` counts the calls of `requests.log` by service and action, between marks.
+With `--owner-pid PID` the server exits by itself, removing its `pid` and `endpoint` files, within
+a second or so of PID being gone (tools/emulator/owner.py): tests and scripts pass their own pid,
+`make demo` none (its emulator keeps running).
 """
 
 from __future__ import annotations
@@ -55,14 +63,32 @@ def read_pid(state_dir: Path) -> int | None:
         pid = int((state_dir / "pid").read_text().strip())
     except (OSError, ValueError):
         return None
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return None
-    return pid
+    from tools.emulator import owner
+
+    return pid if owner.alive(pid) else None
 
 
-def serve(port: int, state_dir: Path | None = None) -> None:
+def _owner_gone(state_dir: Path | None, owner_pid: int) -> None:
+    """The server's owner is gone: remove this server's pid and endpoint files, exit as on `stop`."""
+    print(f"emulator: owner process {owner_pid} is gone; exiting", flush=True)
+    if state_dir is not None:
+        try:
+            ours = int((state_dir / "pid").read_text().strip()) == os.getpid()
+        except (OSError, ValueError):
+            ours = False
+        if ours:  # not the files of another server started in the same directory since
+            (state_dir / "endpoint").unlink(missing_ok=True)
+            (state_dir / "pid").unlink(missing_ok=True)
+    # moto's server takes SIGTERM as a clean exit (sys.exit(0) in the main thread).
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def serve(port: int, state_dir: Path | None = None, owner_pid: int | None = None) -> None:
+    if owner_pid is not None:
+        from tools.emulator import owner
+
+        owner.watch(owner_pid, lambda: _owner_gone(state_dir, owner_pid))
+        print(f"emulator: exits when process {owner_pid} is gone", flush=True)
     # Must be set before moto is imported: AWS managed policies (CloudWatchAgentServerPolicy,
     # AmazonSSMManagedInstanceCore, ...) exist in every AWS account.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
@@ -85,7 +111,12 @@ def serve(port: int, state_dir: Path | None = None) -> None:
     server.main(["--host", "127.0.0.1", "--port", str(port)])
 
 
-def start(port: int, state_dir: Path) -> str:
+def start(port: int, state_dir: Path, owner_pid: int | None = None) -> str:
+    if owner_pid is not None:
+        from tools.emulator import owner
+
+        if not owner.alive(owner_pid):
+            raise SystemExit(f"emulator: --owner-pid {owner_pid}: no such process")
     state_dir.mkdir(parents=True, exist_ok=True)
     if read_pid(state_dir) is not None:
         endpoint = (state_dir / "endpoint").read_text().strip()
@@ -98,13 +129,19 @@ def start(port: int, state_dir: Path) -> str:
     if answers(endpoint):
         raise SystemExit(f"emulator: port {port} is taken by another server; choose another with --port")
     # A new server has none of the old one's resources: drop schedules staged for them.
-    from tools.emulator import staging
+    from tools.emulator import faults, request_counts, staging
 
     staging.clear(state_dir)
+    # Nor does it inherit faults: it starts (and is seeded) unfaulted, with a new request log.
+    faults.clear(state_dir)
+    request_counts.clear_marks(state_dir)
     (state_dir / "requests.log").unlink(missing_ok=True)
     log = (state_dir / "server.log").open("ab")
+    command = [sys.executable, "-m", "tools.emulator", "serve", "--port", str(port), "--state-dir", str(state_dir)]
+    if owner_pid is not None:
+        command += ["--owner-pid", str(owner_pid)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.emulator", "serve", "--port", str(port), "--state-dir", str(state_dir)],
+        command,
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -149,25 +186,41 @@ def stop(state_dir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
+    default_state_dir = Path(os.environ.get("MUEJAM_EMULATOR_STATE", DEFAULT_STATE_DIR))
     if argv[:1] == ["stage"]:
         from tools.emulator import staging
 
-        staging.cli(argv[1:], Path(os.environ.get("MUEJAM_EMULATOR_STATE", DEFAULT_STATE_DIR)))
+        staging.cli(argv[1:], default_state_dir)
+        return
+    if argv[:1] == ["faults"]:
+        from tools.emulator import faults
+
+        faults.cli(argv[1:], default_state_dir)
+        return
+    if argv[:1] == ["requests"]:
+        from tools.emulator import request_counts
+
+        request_counts.cli(argv[1:], default_state_dir)
         return
     parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["start", "stop", "status", "env", "serve", "stage"])
+    parser.add_argument("command", choices=["start", "stop", "status", "env", "serve", "stage", "faults", "requests"])
     parser.add_argument("--port", type=int, default=int(os.environ.get("MUEJAM_EMULATOR_PORT", DEFAULT_PORT)))
+    parser.add_argument("--state-dir", type=Path, default=default_state_dir)
     parser.add_argument(
-        "--state-dir", type=Path, default=Path(os.environ.get("MUEJAM_EMULATOR_STATE", DEFAULT_STATE_DIR))
+        "--owner-pid",
+        type=int,
+        help="start/serve: the server exits by itself once this process is gone (default: it keeps running)",
     )
     args = parser.parse_args(argv)
     state_dir = args.state_dir.resolve()
-    if args.command == "stage":
-        parser.error("stage must be the first argument: python -m tools.emulator stage [--state-dir DIR] ACTION ...")
+    if args.command in ("stage", "faults", "requests"):
+        parser.error(
+            f"{args.command} must be the first argument: python -m tools.emulator {args.command} [--state-dir DIR] ..."
+        )
     if args.command == "serve":
-        serve(args.port, state_dir)
+        serve(args.port, state_dir, args.owner_pid)
     elif args.command == "start":
-        start(args.port, state_dir)
+        start(args.port, state_dir, args.owner_pid)
     elif args.command == "stop":
         stop(state_dir)
     elif args.command in ("status", "env"):

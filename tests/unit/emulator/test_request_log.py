@@ -200,3 +200,40 @@ class TestClassification:
         header = "AWS4-HMAC-SHA256 Credential=case-07/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host"
         assert request_log.access_key_id(header) == "case-07"
         assert request_log.access_key_id("") == "-"
+
+
+class TestFaultedLines:
+    """Lines of requests the fault injection answered (tools/emulator/faults.py): a sixth field."""
+
+    def test_reads_lines_with_and_without_a_fault(self, tmp_path: Path) -> None:
+        request_log.record(tmp_path, request_log.format_line("ec2", "DescribeVpcs", 200, "k", now=1.0))
+        request_log.record(
+            tmp_path, request_log.format_line("ec2", "DescribeVpcs", 400, "k", now=2.0, fault="throttle")
+        )
+        request_log.record(tmp_path, request_log.format_line("s3", "ListBuckets", 0, "k", now=3.0, fault="reset"))
+        first, throttled, reset = request_log.read(tmp_path)
+        assert (first.fault, first.faulted) == ("", False)
+        assert (throttled.status, throttled.fault, throttled.faulted) == (400, "throttle", True)
+        assert (reset.status, reset.fault) == (request_log.RESET_STATUS, "reset")
+        assert log_lines(tmp_path)[1].split("\t") == ["2.000", "ec2", "DescribeVpcs", "400", "k", "throttle"]
+        assert len(log_lines(tmp_path)[0].split("\t")) == 5  # moto's lines keep their five fields
+
+    def test_reads_from_a_line_count_and_skips_a_line_still_being_written(self, tmp_path: Path) -> None:
+        for action in ("CreateVpc", "CreateSubnet", "DescribeVpcs"):
+            request_log.record(tmp_path, request_log.format_line("ec2", action, 200, "k"))
+        with request_log.log_path(tmp_path).open("a") as handle:
+            handle.write("1.000\tec2\tCreateT")  # half a line: its writer has not finished it
+        assert request_log.line_count(tmp_path) == 3
+        assert [r.action for r in request_log.read(tmp_path, since=1)] == ["CreateSubnet", "DescribeVpcs"]
+        assert request_log.line_count(tmp_path / "none") == 0
+
+    @pytest.mark.parametrize(
+        ("path", "target"),
+        [("/", "service"), ("/b", "bucket"), ("/b/", "bucket"), ("/b/k", "object"), ("/b/logs/a.txt", "object")],
+    )
+    def test_names_what_a_path_style_s3_request_addresses(self, path: str, target: str) -> None:
+        assert request_log.s3_target(path) == target
+
+
+def log_lines(state_dir: Path) -> list[str]:
+    return request_log.log_path(state_dir).read_text().splitlines()

@@ -29,6 +29,12 @@ An S3 request is named by :func:`s3_operation` after botocore's model of S3 (eac
 CloudTrail gives S3 calls (``CreateBucket``, ``PutBucketTagging``, ``HeadBucket``,
 ``ListObjectsV2``). :func:`read` parses the file and :func:`is_mutating` classifies an action the
 way CloudTrail's ``readOnly`` does for these APIs (Describe/List/Get/Head are read-only).
+
+A request the emulator's fault injection answered itself (``tools/emulator/faults.py``: moto never
+saw it) has a sixth field, the kind of fault (``throttle``, ``unavailable``, ``internal``,
+``reset``, ``bucket``), and the HTTP status it was answered with; a ``reset`` connection got no
+answer and is logged with status ``0`` (:data:`RESET_STATUS`). Lines without the sixth field are
+requests moto served; :func:`read` reads both (``Request.fault`` is ``""`` for the latter).
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from tools.emulator import staging
 
 LOG_FILE = "requests.log"
 READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head")
+RESET_STATUS = 0  # the status of a faulted request whose connection was closed without an answer
 
 _MARK = "_muejam_request_log_patched"
 _LOCK = threading.Lock()
@@ -62,10 +69,15 @@ class Request:
     action: str
     status: int
     access_key_id: str
+    fault: str = ""  # the kind of fault injected instead of moto's answer ("" when moto answered)
 
     @property
     def mutating(self) -> bool:
         return is_mutating(self.action)
+
+    @property
+    def faulted(self) -> bool:
+        return bool(self.fault)
 
 
 def is_mutating(action: str) -> bool:
@@ -83,24 +95,40 @@ def log_path(state_dir: Path | str) -> Path:
     return Path(state_dir) / LOG_FILE
 
 
-def format_line(service: str, action: str, status: int, key_id: str, now: float | None = None) -> str:
+def format_line(
+    service: str, action: str, status: int, key_id: str, now: float | None = None, fault: str | None = None
+) -> str:
+    """One line of the log; ``fault`` (the sixth field) only for a request the fault injection answered."""
     stamp = time.time() if now is None else now
-    return f"{stamp:.3f}\t{service}\t{action}\t{status}\t{key_id}\n"
+    line = f"{stamp:.3f}\t{service}\t{action}\t{status}\t{key_id}"
+    return f"{line}\t{fault}\n" if fault else f"{line}\n"
 
 
-def read(state_dir: Path | str) -> list[Request]:
-    """The requests logged so far in ``state_dir`` (empty when none was)."""
+def _lines(state_dir: Path | str) -> list[str]:
+    """The complete lines of the log (a line still being appended has no newline yet)."""
     try:
         text = log_path(state_dir).read_text()
     except FileNotFoundError:
         return []
+    return text.split("\n")[:-1]
+
+
+def line_count(state_dir: Path | str) -> int:
+    """How many complete lines the log has now: a position to :func:`read` from later."""
+    return len(_lines(state_dir))
+
+
+def read(state_dir: Path | str, since: int = 0) -> list[Request]:
+    """The requests logged so far in ``state_dir`` (empty when none was), after its first
+    ``since`` lines (a :func:`line_count` taken earlier)."""
     requests = []
-    for line in text.splitlines():
+    for line in _lines(state_dir)[since:]:
         fields = line.split("\t")
-        if len(fields) != 5:
+        if len(fields) not in (5, 6):
             continue
-        stamp, service, action, status, key_id = fields
-        requests.append(Request(float(stamp), service, action, int(status), key_id))
+        stamp, service, action, status, key_id = fields[:5]
+        fault = fields[5] if len(fields) == 6 else ""
+        requests.append(Request(float(stamp), service, action, int(status), key_id, fault))
     return requests
 
 
@@ -180,6 +208,15 @@ def s3_operations() -> tuple[S3Operation, ...]:
             )
         )
     return tuple(operations)
+
+
+def s3_target(path: str) -> str:
+    """What a path-style S3 request addresses: the service (``/``), a bucket (``/b``, ``/b/``) or an
+    object (``/b/key``). botocore sends path-style requests to an endpoint that is an IP address."""
+    bucket, _, key = path.lstrip("/").partition("/")
+    if not bucket:
+        return S3_SERVICE
+    return S3_OBJECT if key else S3_BUCKET
 
 
 def s3_operation(method: str, target: str, query: Mapping[str, list[str]], headers: Collection[str]) -> str:
