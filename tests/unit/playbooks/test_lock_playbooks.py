@@ -1,0 +1,78 @@
+"""site.yml and teardown.yml refuse to run while another run holds the stack's lock, before any
+change, naming the holder; playbooks/unlock.yml breaks a killed run's lock by its id only."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ansible_collections.muejam.infra.plugins.module_utils import lock
+from tools.emulator.patches import request_log
+
+ROOT = Path(__file__).resolve().parents[3]
+STACK = "muejam-locked"
+
+
+def playbook(emulator: dict[str, Any], tmp: Path, name: str, key: str, **extra: Any) -> tuple[int, str]:
+    extra_file = tmp / f"{key}.json"
+    extra_file.write_text(json.dumps({"stack_environment": "locked", "aws_access_key": key, **extra}))
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_FORCE_COLOR": "0",
+        "MUEJAM_AWS_ENDPOINT": emulator["endpoint"],
+        "MUEJAM_EMULATOR_STATE": str(emulator["state_dir"]),
+        "MUEJAM_OUTPUTS_DIR": str(tmp / "outputs"),
+        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
+    }
+    completed = subprocess.run(
+        ["ansible-playbook", name, "-i", "inventories/local", "-e", f"@{extra_file}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return completed.returncode, completed.stdout + completed.stderr
+
+
+def calls(emulator: dict[str, Any], key: str) -> list[request_log.Request]:
+    return [request for request in request_log.read(emulator["state_dir"]) if request.access_key_id == key]
+
+
+@pytest.fixture
+def held(emulator: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The lock of the stack, held by a run elsewhere (an AWX job, say)."""
+    ssm = emulator["client"]("ssm")
+    record = lock.acquire(ssm, STACK, "AWX job 42", "site.yml", run_id="awx42run0001")
+    yield record
+    lock.release(ssm, STACK, record["id"])
+
+
+@pytest.mark.parametrize("name", ["site.yml", "teardown.yml"])
+def test_a_run_refuses_while_another_holds_the_lock(
+    name: str, held: dict[str, Any], emulator: dict[str, Any], tmp_path: Path
+) -> None:
+    key = f"locked-{name.split('.')[0]}"
+    code, output = playbook(emulator, tmp_path, name, key, teardown_confirm="locked")
+    assert code != 0
+    assert "The stack muejam-locked is locked by another run: run awx42run0001 of site.yml by AWX job 42" in output
+    assert "-e unlock_id=awx42run0001" in output
+    assert [request.action for request in calls(emulator, key) if request.mutating] == []
+    assert lock.read(emulator["client"]("ssm"), STACK)["id"] == "awx42run0001"
+
+
+def test_unlock_breaks_the_lock_by_its_id_only(held: dict[str, Any], emulator: dict[str, Any], tmp_path: Path) -> None:
+    code, output = playbook(emulator, tmp_path, "playbooks/unlock.yml", "unlock-wrong", unlock_id="not-the-id")
+    assert code != 0
+    assert "give unlock_id=awx42run0001 to break it" in output
+    assert lock.read(emulator["client"]("ssm"), STACK) is not None
+    code, output = playbook(emulator, tmp_path, "playbooks/unlock.yml", "unlock-right", unlock_id="awx42run0001")
+    assert code == 0, output[-3000:]
+    assert lock.read(emulator["client"]("ssm"), STACK) is None

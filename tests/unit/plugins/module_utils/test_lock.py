@@ -1,0 +1,95 @@
+"""Tests of plugins/module_utils/lock.py: one run at a time per stack, the holder named."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from ansible_collections.muejam.infra.plugins.module_utils import lock
+
+STACK = "muejam-staging"
+SINCE = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def ssm() -> Iterator[Any]:
+    with mock_aws():
+        yield boto3.client("ssm", region_name="us-east-1")
+
+
+class TestAcquire:
+    def test_takes_a_free_lock_and_says_who_holds_it(self, ssm: Any) -> None:
+        record = lock.acquire(ssm, STACK, "ops@laptop", "site.yml", run_id="run1", now=SINCE)
+        assert record == {
+            "id": "run1",
+            "holder": "ops@laptop",
+            "playbook": "site.yml",
+            "since": "2026-12-01T10:00:00+00:00",
+        }
+        assert lock.read(ssm, STACK) == record
+
+    def test_refuses_a_held_lock_naming_the_holder_and_the_way_out(self, ssm: Any) -> None:
+        lock.acquire(ssm, STACK, "AWX job 42", "site.yml", run_id="run1", now=SINCE)
+        with pytest.raises(lock.LockHeld) as refused:
+            lock.acquire(ssm, STACK, "ops@laptop", "teardown.yml", run_id="run2")
+        message = str(refused.value)
+        assert "locked by another run: run run1 of site.yml by AWX job 42, since 2026-12-01T10:00:00+00:00" in message
+        assert "playbooks/unlock.yml -i <inventory> -e unlock_id=run1" in message
+        assert lock.read(ssm, STACK)["id"] == "run1"
+
+    def test_taking_it_again_under_the_same_run_is_a_no_op(self, ssm: Any) -> None:
+        first = lock.acquire(ssm, STACK, "ops@laptop", "site.yml", run_id="run1", now=SINCE)
+        assert lock.acquire(ssm, STACK, "ops@laptop", "site.yml", run_id="run1") == first
+
+    def test_makes_a_run_id_when_none_is_given(self, ssm: Any) -> None:
+        record = lock.acquire(ssm, STACK, "ops@laptop", "site.yml")
+        assert len(record["id"]) == 12
+
+    def test_locks_each_stack_apart(self, ssm: Any) -> None:
+        lock.acquire(ssm, STACK, "a", "site.yml", run_id="run1")
+        assert lock.acquire(ssm, "muejam-production", "b", "site.yml", run_id="run2")["id"] == "run2"
+
+
+class TestRelease:
+    def test_releases_the_runs_own_lock(self, ssm: Any) -> None:
+        lock.acquire(ssm, STACK, "ops@laptop", "site.yml", run_id="run1")
+        assert lock.release(ssm, STACK, "run1") is True
+        assert lock.read(ssm, STACK) is None
+
+    def test_never_releases_another_runs_lock(self, ssm: Any) -> None:
+        lock.acquire(ssm, STACK, "AWX job 42", "site.yml", run_id="run1")
+        with pytest.raises(lock.NotHolder, match="give unlock_id=run1 to break it"):
+            lock.release(ssm, STACK, "run2")
+        assert lock.read(ssm, STACK)["id"] == "run1"
+
+    def test_says_when_there_was_nothing_to_release(self, ssm: Any) -> None:
+        assert lock.release(ssm, STACK, "run1") is False
+
+
+class TestTwoRunsAtOnce:
+    def test_exactly_one_of_two_runs_that_start_together_gets_it(self, emulator: dict[str, Any]) -> None:
+        ssm = emulator["client"]("ssm")
+        barrier = threading.Barrier(8)
+        winners: list[str] = []
+        refused: list[str] = []
+
+        def run(index: int) -> None:
+            barrier.wait()
+            try:
+                winners.append(lock.acquire(ssm, "muejam-race", f"run {index}", "site.yml", run_id=f"run{index}")["id"])
+            except lock.LockHeld as error:
+                refused.append(error.holder["id"])
+
+        threads = [threading.Thread(target=run, args=(index,)) for index in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(winners) == 1
+        assert refused == [winners[0]] * 7
