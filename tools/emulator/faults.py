@@ -117,6 +117,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -404,8 +405,13 @@ def config(
     actions: Iterable[str] | str | None = None,
     kinds: Iterable[str] | str | None = None,
     ec2_buckets: bool = False,
+    first: int = 0,
 ) -> dict[str, Any]:
-    """A validated faults configuration (``services``/``actions``/``kinds``: lists or comma lists)."""
+    """A validated faults configuration (``services``/``actions``/``kinds``: lists or comma lists).
+
+    ``first``: the first ``first`` matching requests of every action of every service are faulted
+    whatever the rate (so that every kind of call a run makes is shown to survive an error), the
+    rest at ``rate``."""
     rate = float(rate)
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"rate {rate!r}: must be between 0 and 1")
@@ -421,8 +427,10 @@ def config(
     unknown = [kind for kind in kind_names if kind not in KINDS]
     if unknown:
         raise ValueError(f"kinds {', '.join(unknown)}: must be among {', '.join(KINDS)}")
-    if rate == 0 and not ec2_buckets:
-        raise ValueError("nothing to inject: give a --rate above 0, or --ec2-buckets")
+    if isinstance(first, bool) or not isinstance(first, int) or first < 0:
+        raise ValueError(f"first {first!r}: must be an integer >= 0")
+    if rate == 0 and not ec2_buckets and not first:
+        raise ValueError("nothing to inject: give a --rate above 0, --first above 0, or --ec2-buckets")
     return {
         "version": VERSION,
         "rate": rate,
@@ -431,6 +439,7 @@ def config(
         "actions": _names(actions),
         "kinds": [kind for kind in KINDS if kind in kind_names],
         "ec2_buckets": bool(ec2_buckets),
+        "first": first,
         "written_at": time.time(),
     }
 
@@ -520,6 +529,7 @@ class Injector:
         self._faults: dict[str, Any] = {}
         self._rng = random.Random(0)
         self._buckets = Ec2Buckets(clock)
+        self._seen: Counter[tuple[str, str]] = Counter()
 
     def _refresh(self, path: Path) -> dict[str, Any]:
         """The faults file's configuration; read again (and the sequence and buckets started
@@ -544,6 +554,7 @@ class Injector:
         self._stamp, self._faults = stamp, faults
         self._rng = random.Random(faults.get("seed", 0))
         self._buckets = Ec2Buckets(self._clock)
+        self._seen = Counter()
         return faults
 
     def decide(self, state_dir: Path, environ: dict[str, Any]) -> tuple[Call, str] | None:
@@ -559,7 +570,12 @@ class Injector:
             bucketed = faults.get("ec2_buckets") and call.service == "ec2"
             if bucketed and not self._buckets.take(call.access_key_id, call.action):
                 return call, BUCKET
-            if faults.get("rate", 0) > 0 and matches(faults, call) and self._rng.random() < faults["rate"]:
+            if not matches(faults, call):
+                return None
+            self._seen[call.service, call.action] += 1
+            if self._seen[call.service, call.action] <= faults.get("first", 0):
+                return call, pick_kind(self._rng, faults["kinds"])
+            if faults.get("rate", 0) > 0 and self._rng.random() < faults["rate"]:
                 return call, pick_kind(self._rng, faults["kinds"])
         return None
 
@@ -638,6 +654,12 @@ def cli(argv: list[str], default_state_dir: Path) -> None:
     inject.add_argument("--actions", help="only these actions (names or fnmatch patterns, e.g. 'Describe*')")
     inject.add_argument("--kinds", help=f"the kinds of fault, default all: {','.join(KINDS)}")
     inject.add_argument(
+        "--first",
+        type=int,
+        default=0,
+        help="fault the first N requests of every action of every service (matching), whatever the rate",
+    )
+    inject.add_argument(
         "--ec2-buckets", action="store_true", help="throttle EC2 requests with AWS's token buckets (per key and action)"
     )
     actions.add_parser("clear", parents=[late], help="stop injecting faults")
@@ -655,6 +677,7 @@ def cli(argv: list[str], default_state_dir: Path) -> None:
                 actions=args.actions,
                 kinds=args.kinds,
                 ec2_buckets=args.ec2_buckets,
+                first=args.first,
             )
         elif args.action == "clear":
             clear(state_dir)

@@ -23,11 +23,27 @@ emulator can be told what to report, and when, through a *stage file*::
 
     target step:   {"after": s, "state": "initial", "reason": "Elb.InitialHealthChecking",
                     "description": "Initial health checks in progress"}
+                   or, instead of "after", {"polls": N, "state": ..., ...}
     instance step: {"after": s, "in_service": N | null, "healthy": N | null}
 
 ``from`` is when the schedule was written (``time.time()``); the stage in force at a moment is
 the last step whose ``after`` is at most the seconds elapsed since ``from``. Before the first step,
-and for targets and groups without a schedule, the emulator answers as moto does. A target
+and for targets and groups without a schedule, the emulator answers as moto does.
+
+A target step may count polls instead of seconds: ``"polls": N`` (``STATE...#N`` on the command
+line, next to ``STATE...@SECONDS``) is in force from the (N+1)-th DescribeTargetHealth call of the
+target group after the schedule was written, that is once N calls have been seen before it, however
+long they took. A step has ``after`` or ``polls``, never both. The server counts the calls per
+target group and schedule (its ARN and the schedule's ``from``): one per API call whatever the
+number of targets it describes (``Targets`` given or not), counted when moto answers it (a call
+answered by fault injection, or refused for an unknown target group, is not counted). Re-staging
+writes a new ``from`` and so restarts the count; the counts live in the server's memory. Each
+call's step is then the last step whose ``after`` is at most the seconds elapsed or whose
+``polls`` is at most the number of calls seen before this one. Steps of one kind are taken in
+the order of their ``after`` (or ``polls``); a schedule mixing both kinds is taken in the order
+written. A test that must see a state should stage it by polls (``initial#0,healthy#3``: three
+polls see ``initial``, the fourth ``healthy``): a busy machine can take any number of seconds to
+reach its first poll, but never makes polls that did not happen. A target
 schedule applies only where moto itself would say ``healthy`` (a registered target of a running
 instance): moto's ``unused``/``draining`` answers for deregistered or stopped targets are kept.
 An instance step makes the group's InService instances after the first ``in_service`` ones
@@ -136,30 +152,57 @@ def active_stage() -> dict[str, Any]:
     return read(_active_state_dir)
 
 
-def _step_at(schedule: dict[str, Any] | None, now: float) -> dict[str, Any] | None:
+def _ordered(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Steps of one kind by their ``after`` (or ``polls``); a mix of both kinds as written."""
+    if all("polls" not in step for step in steps):
+        return sorted(steps, key=lambda step: float(step["after"]))
+    if all("polls" in step for step in steps):
+        return sorted(steps, key=lambda step: int(step["polls"]))
+    return list(steps)
+
+
+def step_at(schedule: dict[str, Any] | None, now: float, poll: int | None = None) -> dict[str, Any] | None:
+    """The step of ``schedule`` in force at ``now`` and, for steps counting polls, at ``poll``.
+
+    ``poll`` is how many DescribeTargetHealth calls of the schedule were seen before this one
+    (None: not a poll; no ``polls`` step is due). None when no step is due yet.
+    """
     if not schedule:
         return None
     elapsed = now - float(schedule["from"])
     current = None
-    for step in sorted(schedule["steps"], key=lambda step: float(step["after"])):
-        if float(step["after"]) <= elapsed:
+    for step in _ordered(schedule["steps"]):
+        if "polls" not in step:
+            if float(step["after"]) <= elapsed:
+                current = step
+        elif poll is not None and int(step["polls"]) <= poll:
             current = step
     return current
 
 
-def target_health_at(stage: dict[str, Any], target_group_arn: str, target_id: str, now: float) -> dict[str, Any] | None:
-    """The staged step ``{"state", "reason", "description"}`` of a target at ``now``, or None (moto's)."""
+def target_schedule(stage: dict[str, Any], target_group_arn: str, target_id: str) -> dict[str, Any] | None:
+    """The schedule of a target: its own, else its target group's default, else None."""
     schedules = stage.get("target_health", {}).get(target_group_arn)
     if not schedules:
         return None
     if target_id in schedules:
-        return _step_at(schedules[target_id], now)
-    return _step_at(schedules.get(DEFAULT_TARGET), now)
+        return schedules[target_id]
+    return schedules.get(DEFAULT_TARGET)
+
+
+def target_health_at(
+    stage: dict[str, Any], target_group_arn: str, target_id: str, now: float, poll: int | None = None
+) -> dict[str, Any] | None:
+    """The staged step ``{"state", "reason", "description"}`` of a target at ``now``, or None (moto's).
+
+    ``poll``: the DescribeTargetHealth calls of the target's schedule seen before this one.
+    """
+    return step_at(target_schedule(stage, target_group_arn, target_id), now, poll)
 
 
 def asg_instances_at(stage: dict[str, Any], group_name: str, now: float) -> dict[str, Any] | None:
     """The staged step ``{"in_service", "healthy"}`` of an Auto Scaling group at ``now``, or None."""
-    return _step_at(stage.get("autoscaling_instances", {}).get(group_name), now)
+    return step_at(stage.get("autoscaling_instances", {}).get(group_name), now)
 
 
 def limit_instance_states(
@@ -226,26 +269,58 @@ def write(state_dir: Path | str, stage: dict[str, Any]) -> None:
 
 
 def target_step(
-    state: str, reason: str | None = None, description: str | None = None, after: float = 0
+    state: str,
+    reason: str | None = None,
+    description: str | None = None,
+    after: float | None = None,
+    polls: int | None = None,
 ) -> dict[str, Any]:
-    """A validated target step; the reason and description default to AWS's for the state."""
+    """A validated target step; the reason and description default to AWS's for the state.
+
+    The step is due ``after`` seconds after the schedule was written, or once ``polls``
+    DescribeTargetHealth calls of the target group were seen (one or the other; neither: after 0).
+    """
     if state not in REASONS_BY_STATE:
         raise ValueError(f"target state {state!r}: must be one of {', '.join(STATES)}")
-    if float(after) < 0:
-        raise ValueError(f"step after {after!r}: must be >= 0 seconds")
+    if after is not None and polls is not None:
+        raise ValueError(f"step {state!r}: give after (seconds) or polls, not both")
+    if polls is None:
+        after = 0.0 if after is None else _non_negative_seconds(after)
+        when: dict[str, Any] = {"after": after}
+    else:
+        if isinstance(polls, bool) or not isinstance(polls, int) or polls < 0:
+            raise ValueError(f"step polls {polls!r}: must be an integer >= 0")
+        when = {"polls": polls}
     if state == "healthy":
         if reason or description:
             raise ValueError("a healthy target has no reason or description (AWS gives none)")
-        return {"after": float(after), "state": state, "reason": None, "description": None}
+        return {**when, "state": state, "reason": None, "description": None}
     reason = reason or DEFAULT_REASON[state]
     if reason not in REASONS_BY_STATE[state]:
         raise ValueError(f"reason {reason!r} for state {state!r}: must be one of {', '.join(REASONS_BY_STATE[state])}")
     return {
-        "after": float(after),
+        **when,
         "state": state,
         "reason": reason,
         "description": description or DESCRIPTIONS[reason],
     }
+
+
+def _target_step_of(step: Any) -> dict[str, Any]:
+    """A validated target step from a step object (JSON, or a step returned by :func:`target_step`)."""
+    if not isinstance(step, dict) or "state" not in step:
+        raise ValueError(f"target step {step!r}: must be an object with a state")
+    return target_step(step["state"], step.get("reason"), step.get("description"), step.get("after"), step.get("polls"))
+
+
+def _non_negative_seconds(after: Any) -> float:
+    try:
+        seconds = float(after)
+    except (TypeError, ValueError):
+        raise ValueError(f"step after {after!r}: not a number of seconds") from None
+    if seconds < 0:
+        raise ValueError(f"step after {after!r}: must be >= 0 seconds")
+    return seconds
 
 
 def instance_step(in_service: int | None = None, healthy: int | None = None, after: float = 0) -> dict[str, Any]:
@@ -259,23 +334,33 @@ def instance_step(in_service: int | None = None, healthy: int | None = None, aft
 
 
 def parse_target_steps(text: str) -> list[dict[str, Any]]:
-    """Parse ``STATE[:REASON[:DESCRIPTION]][@AFTER],...`` (or a JSON list of step objects).
+    """Parse ``STATE[:REASON[:DESCRIPTION]][@AFTER|#POLLS],...`` (or a JSON list of step objects).
 
-    Example: ``initial:Elb.RegistrationInProgress@0,initial@2,healthy@6``. AFTER defaults to 0.
-    A description containing a comma needs the JSON form.
+    Examples: ``initial:Elb.RegistrationInProgress@0,initial@2,healthy@6`` (seconds after the
+    staging) and ``initial#0,healthy#3`` (DescribeTargetHealth calls seen before: the first three
+    see initial). Without either, a step is due at once (``@0``). A description containing a
+    comma, ``@`` or ``#`` needs the JSON form, whose step objects have ``"after"`` or ``"polls"``.
     """
     text = text.strip()
     if text.startswith("["):
-        return [
-            target_step(step["state"], step.get("reason"), step.get("description"), step.get("after", 0))
-            for step in json.loads(text)
-        ]
-    steps = []
-    for token in filter(None, (part.strip() for part in text.split(","))):
-        body, _, after = token.rpartition("@") if "@" in token else (token, "", "0")
-        state, _, rest = body.partition(":")
-        reason, _, description = rest.partition(":")
-        steps.append(target_step(state, reason or None, description or None, _seconds(after, token)))
+        try:
+            objects = json.loads(text)
+        except ValueError as error:
+            raise ValueError(f"steps are not valid JSON ({error})") from None
+        if not isinstance(objects, list):
+            raise ValueError("JSON steps must be a list of step objects")
+        steps = [_target_step_of(step) for step in objects]
+    else:
+        steps = []
+        for token in filter(None, (part.strip() for part in text.split(","))):
+            marker = max(token.rfind("@"), token.rfind("#"))
+            body, when = (token[:marker], token[marker:]) if marker >= 0 else (token, "@0")
+            state, _, rest = body.partition(":")
+            reason, _, description = rest.partition(":")
+            if when.startswith("#"):
+                steps.append(target_step(state, reason or None, description or None, polls=_polls(when[1:], token)))
+            else:
+                steps.append(target_step(state, reason or None, description or None, _seconds(when[1:], token)))
     if not steps:
         raise ValueError("no steps given")
     return steps
@@ -300,6 +385,13 @@ def _seconds(text: str, token: str) -> float:
         raise ValueError(f"step {token!r}: {text!r} is not a number of seconds") from None
 
 
+def _polls(text: str, token: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"step {token!r}: {text!r} is not a number of polls (an integer >= 0)") from None
+
+
 def _count(text: str, token: str) -> int | None:
     text = text.strip()
     if text in ("*", ""):
@@ -320,13 +412,10 @@ def stage_target_health(
     """Stage the health of one target (or, target None, of every target) of a target group.
 
     ``steps`` is a list of :func:`target_step` dicts or the text form of :func:`parse_target_steps`.
-    The schedule's clock starts now; it replaces an earlier schedule of the same target. Returns
-    the written stage.
+    The schedule's clock and its count of polls start now; it replaces an earlier schedule of the
+    same target. Returns the written stage.
     """
-    if isinstance(steps, str):
-        steps = parse_target_steps(steps)
-    else:
-        steps = [target_step(s["state"], s.get("reason"), s.get("description"), s.get("after", 0)) for s in steps]
+    steps = parse_target_steps(steps) if isinstance(steps, str) else [_target_step_of(step) for step in steps]
     if not steps:
         raise ValueError("no steps given")
     stage = read(state_dir)
@@ -421,8 +510,9 @@ def cli(argv: list[str], default_state_dir: Path) -> None:
     health.add_argument(
         "--steps",
         required=True,
-        help="STATE[:REASON[:DESCRIPTION]][@AFTER],... e.g. 'initial:Elb.InitialHealthChecking@0,healthy@6' "
-        f"(states: {', '.join(STATES)}), or a JSON list of steps",
+        help="STATE[:REASON[:DESCRIPTION]][@SECONDS|#POLLS],... e.g. 'initial:Elb.InitialHealthChecking@0,healthy@6' "
+        "(seconds after the staging) or 'initial#0,healthy#3' (DescribeTargetHealth calls seen before: "
+        f"the 4th call is healthy) (states: {', '.join(STATES)}), or a JSON list of steps",
     )
 
     instances = actions.add_parser("asg-instances", parents=[late], help="stage the instances of a group")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -109,11 +110,94 @@ class TestDescribeTargetHealth:
         assert {target["State"] for target in health(elbv2).values()} == {"healthy"}
 
 
+def states(env: dict[str, Any], **kwargs: Any) -> set[str]:
+    return {target["State"] for target in health(env, **kwargs).values()}
+
+
+class TestPolls:
+    def test_counts_calls_not_targets(self, elbv2: dict[str, Any]) -> None:
+        staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial#0,healthy#2")
+        # Three targets each call; the third call is the first healthy one.
+        assert [states(elbv2) for _ in range(4)] == [{"initial"}, {"initial"}, {"healthy"}, {"healthy"}]
+
+    def test_a_call_for_some_targets_is_a_call(self, elbv2: dict[str, Any]) -> None:
+        first = elbv2["instances"][0]
+        staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial#0,healthy#1")
+        assert states(elbv2, Targets=[{"Id": first}]) == {"initial"}
+        assert states(elbv2) == {"healthy"}
+
+    def test_seconds_do_not_make_a_polls_step_due(self, elbv2: dict[str, Any]) -> None:
+        staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial#0,healthy#1", now=time.time() - 3600)
+        assert states(elbv2) == {"initial"}
+        assert states(elbv2) == {"healthy"}
+
+    def test_restaging_restarts_the_count(self, elbv2: dict[str, Any]) -> None:
+        staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial#0,healthy#1")
+        assert [states(elbv2) for _ in range(2)] == [{"initial"}, {"healthy"}]
+        staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial#0,healthy#1")
+        assert [states(elbv2) for _ in range(2)] == [{"initial"}, {"healthy"}]
+
+    def test_calls_before_the_staging_or_of_other_groups_do_not_count(self, elbv2: dict[str, Any]) -> None:
+        client = elbv2["client"]
+        other = client.create_target_group(
+            Name=f"other-{uuid.uuid4().hex[:8]}", Protocol="HTTP", Port=8000, VpcId=elbv2["vpc_id"]
+        )["TargetGroups"][0]["TargetGroupArn"]
+        client.register_targets(TargetGroupArn=other, Targets=[{"Id": elbv2["instances"][0]}])
+        assert states(elbv2) == {"healthy"}  # before the staging
+        staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial#0,healthy#1")
+        for _ in range(3):
+            client.describe_target_health(TargetGroupArn=other)
+        assert [states(elbv2) for _ in range(2)] == [{"initial"}, {"healthy"}]
+
+    def test_a_target_schedule_counts_from_its_own_staging(self, elbv2: dict[str, Any]) -> None:
+        first, second, _ = elbv2["instances"]
+        staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial#0,healthy#2")
+        assert states(elbv2) == {"initial"}
+        staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "unhealthy#0,healthy#2", target=second)
+        seen = [health(elbv2) for _ in range(3)]
+        assert [s[first]["State"] for s in seen] == ["initial", "healthy", "healthy"]
+        assert [s[second]["State"] for s in seen] == ["unhealthy", "unhealthy", "healthy"]
+
+    def test_a_refused_call_is_not_counted(self, elbv2: dict[str, Any]) -> None:
+        missing = elbv2["arn"].rsplit("/", 1)[0] + "/0000000000000000"
+        schedule = staging.stage_target_health(elbv2["state_dir"], missing, "initial#0")["target_health"][missing]
+        with pytest.raises(elbv2["client"].exceptions.TargetGroupNotFoundException):
+            elbv2["client"].describe_target_health(TargetGroupArn=missing)
+        start = schedule["default"]["from"]
+        assert patch.count_poll(missing, [start]) == {start: 0}
+
+
+class TestCountPoll:
+    def test_concurrent_calls_each_get_their_own_count(self) -> None:
+        arn, start = f"arn:test:{uuid.uuid4().hex}", 1.0
+        seen: list[int] = []
+        barrier = threading.Barrier(16)
+
+        def poll() -> None:
+            barrier.wait()
+            for _ in range(50):
+                seen.append(patch.count_poll(arn, [start])[start])
+
+        threads = [threading.Thread(target=poll) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(seen) == list(range(16 * 50))
+
+    def test_a_new_schedule_starts_at_zero_and_drops_the_old_count(self) -> None:
+        arn = f"arn:test:{uuid.uuid4().hex}"
+        assert [patch.count_poll(arn, [1.0])[1.0] for _ in range(3)] == [0, 1, 2]
+        assert patch.count_poll(arn, [2.0, 1.0]) == {2.0: 0, 1.0: 3}
+        assert patch.count_poll(arn, [2.0]) == {2.0: 1}
+        assert patch.count_poll(arn, [1.0]) == {1.0: 0}
+
+
 class TestApply:
     def test_is_idempotent(self) -> None:
-        from moto.elbv2.models import FakeTargetGroup
+        from moto.elbv2.models import ELBv2Backend
 
         patch.apply()
-        health_for = FakeTargetGroup.health_for
+        describe_target_health = ELBv2Backend.describe_target_health
         patch.apply()
-        assert FakeTargetGroup.health_for is health_for
+        assert ELBv2Backend.describe_target_health is describe_target_health

@@ -190,6 +190,17 @@ def test_services_and_actions_limit_the_faults_and_clear_stops_them(emulator: di
     assert [request.fault for request in logged(emulator["state_dir"], "limits")].count("throttle") == 6
 
 
+def test_first_faults_the_first_calls_of_every_action_whatever_the_rate(emulator: dict[str, Any]) -> None:
+    state_dir, endpoint, launcher = str(emulator["state_dir"]), emulator["endpoint"], emulator["launcher"]
+    ec2, logs = client(endpoint, "ec2", "first"), client(endpoint, "logs", "first")
+    launcher("faults", "--state-dir", state_dir, "set", "--first", "2", "--kinds", "throttle")
+    assert [outcome(ec2.describe_vpcs) for _ in range(4)] == ["RequestLimitExceeded"] * 2 + [None] * 2
+    assert [outcome(ec2.describe_subnets) for _ in range(3)] == ["RequestLimitExceeded"] * 2 + [None]
+    assert [outcome(logs.describe_log_groups) for _ in range(3)] == ["ThrottlingException"] * 2 + [None]
+    launcher("faults", "--state-dir", state_dir, "set", "--first", "1", "--kinds", "throttle")
+    assert outcome(ec2.describe_vpcs) == "RequestLimitExceeded"  # a new faults file counts afresh
+
+
 def codes(service: str, drawn: list[str | None]) -> list[str | None]:
     """The outcomes (as :func:`outcome` gives them) of a sequence of drawn faults."""
     return [None if kind is None else "reset" if kind == "reset" else EXPECTED[service][kind][1] for kind in drawn]

@@ -45,6 +45,31 @@ class TestTargetStep:
         with pytest.raises(ValueError):
             staging.target_step(state, reason)
 
+    def test_a_step_may_count_polls_instead_of_seconds(self) -> None:
+        assert staging.target_step("initial", polls=3) == {
+            "polls": 3,
+            "state": "initial",
+            "reason": "Elb.InitialHealthChecking",
+            "description": "Initial health checks in progress",
+        }
+        assert staging.target_step("healthy", polls=0) == {
+            "polls": 0,
+            "state": "healthy",
+            "reason": None,
+            "description": None,
+        }
+
+    @pytest.mark.parametrize(
+        "when", [{"after": 1, "polls": 1}, {"after": 0, "polls": 0}, {"polls": -1}, {"polls": 1.5}, {"polls": "2"}]
+    )
+    def test_refuses_both_seconds_and_polls_or_a_bad_count(self, when: dict[str, object]) -> None:
+        with pytest.raises(ValueError):
+            staging.target_step("initial", **when)  # type: ignore[arg-type]
+
+    def test_refuses_true_as_a_count(self) -> None:
+        with pytest.raises(ValueError):
+            staging.target_step("initial", polls=True)
+
     def test_every_reason_of_the_api_has_a_description(self) -> None:
         reasons = {reason for reasons in staging.REASONS_BY_STATE.values() for reason in reasons}
         assert reasons == set(staging.DESCRIPTIONS)
@@ -74,7 +99,49 @@ class TestParseTargetSteps:
         steps = staging.parse_target_steps('[{"state": "draining", "after": 1}]')
         assert steps == [staging.target_step("draining", after=1)]
 
-    @pytest.mark.parametrize("text", ["", "initial@soon", "healthy:Target.Timeout@1", "initial@-1"])
+    def test_parses_polls(self) -> None:
+        steps = staging.parse_target_steps("initial:Elb.InitialHealthChecking#0, healthy#3")
+        assert steps == [staging.target_step("initial", polls=0), staging.target_step("healthy", polls=3)]
+        assert "after" not in steps[0]
+
+    def test_parses_a_description_before_polls(self) -> None:
+        (step,) = staging.parse_target_steps("unhealthy:Target.ResponseCodeMismatch:codes: [503] @ edge#2")
+        assert step == {
+            "polls": 2,
+            "state": "unhealthy",
+            "reason": "Target.ResponseCodeMismatch",
+            "description": "codes: [503] @ edge",
+        }
+
+    def test_seconds_and_polls_may_be_mixed(self) -> None:
+        steps = staging.parse_target_steps("initial@0,unhealthy#2,healthy@5")
+        assert [("after" in s, "polls" in s) for s in steps] == [(True, False), (False, True), (True, False)]
+
+    def test_parses_polls_in_a_json_list(self) -> None:
+        steps = staging.parse_target_steps('[{"state": "initial", "polls": 0}, {"state": "healthy", "polls": 3}]')
+        assert steps == staging.parse_target_steps("initial#0,healthy#3")
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "",
+            "initial@soon",
+            "healthy:Target.Timeout@1",
+            "initial@-1",
+            "initial#",
+            "initial#soon",
+            "initial#-1",
+            "initial#1.5",
+            "healthy:Target.Timeout#1",
+            '[{"state": "initial", "after": 1, "polls": 1}]',
+            '[{"state": "initial", "polls": 1.5}]',
+            '[{"state": "initial", "polls": "1"}]',
+            '[{"state": "initial", "polls": -1}]',
+            '[{"polls": 1}]',
+            '{"state": "initial"}',
+            "[not json",
+        ],
+    )
     def test_refuses_bad_steps(self, text: str) -> None:
         with pytest.raises(ValueError):
             staging.parse_target_steps(text)
@@ -99,6 +166,31 @@ class TestSchedules:
         stage = staging.stage_target_health(tmp_path, ARN, "initial@0,healthy@6", now=100.0)
         assert staging.target_health_at(stage, ARN, "i-1", 105.9)["state"] == "initial"
         assert staging.target_health_at(stage, ARN, "i-1", 106.0)["state"] == "healthy"
+
+    def test_a_polls_step_is_due_once_that_many_polls_were_seen(self, tmp_path: Path) -> None:
+        stage = staging.stage_target_health(tmp_path, ARN, "initial#0,healthy#3", now=100.0)
+        # The poll index is how many polls were seen before: the 4th poll (index 3) is healthy.
+        states = [staging.target_health_at(stage, ARN, "i-1", 100.0, poll=index)["state"] for index in range(5)]
+        assert states == ["initial", "initial", "initial", "healthy", "healthy"]
+
+    def test_seconds_never_make_a_polls_step_due(self, tmp_path: Path) -> None:
+        stage = staging.stage_target_health(tmp_path, ARN, "initial#0,healthy#3", now=100.0)
+        assert staging.target_health_at(stage, ARN, "i-1", 1e9, poll=2)["state"] == "initial"
+        assert staging.target_health_at(stage, ARN, "i-1", 1e9) is None  # not a poll: no polls step due
+
+    def test_a_mixed_schedule_is_taken_in_the_order_written(self, tmp_path: Path) -> None:
+        stage = staging.stage_target_health(tmp_path, ARN, "initial@0,unhealthy#2,healthy@5", now=100.0)
+        assert staging.target_health_at(stage, ARN, "i-1", 101.0, poll=1)["state"] == "initial"
+        assert staging.target_health_at(stage, ARN, "i-1", 101.0, poll=2)["state"] == "unhealthy"
+        assert staging.target_health_at(stage, ARN, "i-1", 105.0, poll=2)["state"] == "healthy"
+        assert staging.target_health_at(stage, ARN, "i-1", 105.0, poll=0)["state"] == "healthy"
+
+    def test_stages_polls_steps_given_as_objects(self, tmp_path: Path) -> None:
+        steps = [staging.target_step("initial", polls=0), {"state": "healthy", "polls": 1}]
+        stage = staging.stage_target_health(tmp_path, ARN, steps, now=100.0)
+        assert stage["target_health"][ARN]["default"]["steps"] == staging.parse_target_steps("initial#0,healthy#1")
+        with pytest.raises(ValueError):
+            staging.stage_target_health(tmp_path, ARN, [{"state": "healthy", "polls": 1, "after": 1}])
 
     def test_nothing_is_in_force_before_the_first_step(self, tmp_path: Path) -> None:
         stage = staging.stage_target_health(tmp_path, ARN, "unhealthy@5", now=100.0)
@@ -192,6 +284,16 @@ class TestStageCommand:
         assert [step["state"] for step in steps] == ["initial", "healthy"]
         assert json.loads(capsys.readouterr().out) == staging.read(tmp_path)
 
+    def test_target_health_by_polls(self, tmp_path: Path) -> None:
+        main(
+            [
+                *("stage", "--state-dir", str(tmp_path), "target-health", "--target-group-arn", ARN),
+                *("--steps", "initial:Elb.InitialHealthChecking#0,healthy#3"),
+            ]
+        )
+        steps = staging.read(tmp_path)["target_health"][ARN]["default"]["steps"]
+        assert [(step["state"], step["polls"]) for step in steps] == [("initial", 0), ("healthy", 3)]
+
     def test_state_dir_after_the_action_and_from_the_environment(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -210,6 +312,7 @@ class TestStageCommand:
         "args",
         [
             ["target-health", "--target-group-arn", ARN, "--steps", "healthy:Target.Timeout"],
+            ["target-health", "--target-group-arn", ARN, "--steps", "initial#0,healthy#x"],
             ["asg-instances", "--group", "asg"],
             ["asg-instances", "--group", "asg", "--in-service", "1", "--steps", "1@0"],
             ["clear", "--target", "i-1"],

@@ -19,23 +19,63 @@ health checks: a target answers what ``<state-dir>/stage.json`` schedules for it
 tools/emulator/staging.py and ``python -m tools.emulator stage target-health``), and only where
 moto would have said ``healthy``. Without a stage file, or for a target group or target without
 a schedule, moto's answer is unchanged.
+
+A step may be due after a number of polls rather than seconds (``"polls": N``): this patch wraps
+``ELBv2Backend.describe_target_health`` (the one caller of ``FakeTargetGroup.health_for``) and
+counts its calls per target group and schedule, keyed by the target group ARN and the schedule's
+``from``, so that re-staging restarts the count. One count per API call, however many targets it
+describes; the count is taken under a lock, as moto's server answers requests in threads, so two
+concurrent calls never see the same count. The stage file is read once per call.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tools.emulator import staging
 
 _MARK = "_muejam_target_health_staging_patched"
 
+# (target group ARN, schedule "from") -> DescribeTargetHealth calls of the group seen so far.
+_polls: dict[tuple[str, float], int] = {}
+_polls_lock = threading.Lock()
 
-def staged(status: Any, target_group_arn: str, stage: dict[str, Any], now: float) -> Any:
-    """moto's FakeHealthStatus of a target, replaced by the staged one where moto says healthy."""
+
+def count_poll(target_group_arn: str, schedule_froms: Iterable[float]) -> dict[float, int]:
+    """Count one DescribeTargetHealth call of a target group for each of its schedules (by ``from``).
+
+    Returns, by ``from``, how many calls that schedule had seen before this one. Counts of the
+    group's schedules that are no longer staged (re-staged or cleared) are dropped.
+    """
+    froms = {float(value) for value in schedule_froms}
+    with _polls_lock:
+        for key in [key for key in _polls if key[0] == target_group_arn and key[1] not in froms]:
+            del _polls[key]
+        seen = {}
+        for value in froms:
+            seen[value] = _polls.get((target_group_arn, value), 0)
+            _polls[(target_group_arn, value)] = seen[value] + 1
+        return seen
+
+
+def staged(
+    status: Any, target_group_arn: str, stage: dict[str, Any], now: float, polls: Mapping[float, int] | None = None
+) -> Any:
+    """moto's FakeHealthStatus of a target, replaced by the staged one where moto says healthy.
+
+    ``polls``: by schedule ``from``, the calls of the target group that schedule saw before this
+    one (from :func:`count_poll`); without it no step counting polls is due.
+    """
     if status.status != "healthy":
         return status
-    step = staging.target_health_at(stage, target_group_arn, status.instance_id, now)
+    schedule = staging.target_schedule(stage, target_group_arn, status.instance_id)
+    if schedule is None:
+        return status
+    poll = None if polls is None else polls.get(float(schedule["from"]))
+    step = staging.step_at(schedule, now, poll)
     if step is None:
         return status
     from moto.elbv2.models import FakeHealthStatus
@@ -51,18 +91,21 @@ def staged(status: Any, target_group_arn: str, stage: dict[str, Any], now: float
 
 
 def apply() -> None:
-    from moto.elbv2.models import FakeTargetGroup
+    from moto.elbv2.models import ELBv2Backend
 
-    if getattr(FakeTargetGroup, _MARK, False):
+    if getattr(ELBv2Backend, _MARK, False):
         return
-    original_health_for = FakeTargetGroup.health_for
+    original_describe_target_health = ELBv2Backend.describe_target_health
 
-    def health_for(self: Any, target: dict[str, Any], ec2_backend: Any) -> Any:
-        status = original_health_for(self, target, ec2_backend)
+    def describe_target_health(self: Any, target_group_arn: str, targets: list[dict[str, Any]]) -> list[Any]:
+        statuses = original_describe_target_health(self, target_group_arn, targets)
         stage = staging.active_stage()
-        if not stage:
-            return status
-        return staged(status, self.arn, stage, time.time())
+        schedules = stage.get("target_health", {}).get(target_group_arn) if stage else None
+        if not schedules:
+            return statuses
+        polls = count_poll(target_group_arn, (schedule["from"] for schedule in schedules.values()))
+        now = time.time()
+        return [staged(status, target_group_arn, stage, now, polls) for status in statuses]
 
-    FakeTargetGroup.health_for = health_for
-    setattr(FakeTargetGroup, _MARK, True)
+    ELBv2Backend.describe_target_health = describe_target_health
+    setattr(ELBv2Backend, _MARK, True)
