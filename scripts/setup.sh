@@ -62,4 +62,4 @@ if [ "$(readlink "$link" 2>/dev/null)" != "../../.." ]; then
     rm -rf "$link"
     ln -s ../../.. "$link"
 fi
-echo "setup: ready ($("$venv/bin/ansible" --version | head -n 1), Python $("$venv/bin/python" -c 'import platform; print(platform.python_version())'))"
+echo "setup: ready (ansible-core $("$venv/bin/python" -c 'import ansible.release; print(ansible.release.__version__)'), Python $("$venv/bin/python" -c 'import platform; print(platform.python_version())'))"
