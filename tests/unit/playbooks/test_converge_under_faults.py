@@ -13,48 +13,24 @@ is the run's botocore retry mode (playbooks/vars/stack.yml) and amazon.aws's AWS
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from stack_census import EXACTLY_THE_STACK, stack_counts
+from stack_runs import ansible_playbook, own_emulator
 
 from tools.emulator import faults, request_counts
 
-ROOT = Path(__file__).resolve().parents[3]
 SEEDS = (11, 22, 33)
 RATE = 0.2
 
 
-def tool(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", *args], cwd=ROOT, check=True, capture_output=True, text=True)
-
-
 def playbook(state_dir: Path, endpoint: str, *args: str) -> str:
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_FORCE_COLOR": "0",
-        "MUEJAM_AWS_ENDPOINT": endpoint,
-        "MUEJAM_EMULATOR_STATE": str(state_dir),
-        "MUEJAM_OUTPUTS_DIR": str(state_dir / "outputs"),
-        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
-    }
-    completed = subprocess.run(
-        ["ansible-playbook", *args, "-i", "inventories/local"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1500,
-    )
-    output = completed.stdout + completed.stderr
-    assert completed.returncode == 0, f"{' '.join(args)} failed under faults:\n{output[-5000:]}"
+    code, output = ansible_playbook(state_dir, endpoint, *args)
+    assert code == 0, f"{' '.join(args)} failed under faults:\n{output[-5000:]}"
     return output
 
 
@@ -64,10 +40,7 @@ def changed(output: str) -> int:
 
 def converge_rerun_teardown(tmp: Path, seed: int) -> dict[str, Any]:
     state_dir = tmp / f"seed-{seed}"
-    tool("tools.emulator", "start", "--port", "0", "--state-dir", str(state_dir), "--owner-pid", str(os.getpid()))
-    try:
-        tool("tools.health_server", "start", "--port", "0", "--state-dir", str(state_dir / "health"))
-        endpoint = (state_dir / "endpoint").read_text().strip()
+    with own_emulator(state_dir) as endpoint:
         seeded = request_counts.mark(state_dir, "faults-on")  # the launcher's own seeding calls come before
         faults.set_faults(state_dir, rate=RATE, seed=seed, first=1)
         first = playbook(state_dir, endpoint, "site.yml")
@@ -81,17 +54,6 @@ def converge_rerun_teardown(tmp: Path, seed: int) -> dict[str, Any]:
             "teardown": teardown,
             "requests": request_counts.count(state_dir, since=seeded),
         }
-    finally:
-        subprocess.run(
-            [sys.executable, "-m", "tools.health_server", "stop", "--state-dir", str(state_dir / "health")],
-            cwd=ROOT,
-            capture_output=True,
-        )
-        subprocess.run(
-            [sys.executable, "-m", "tools.emulator", "stop", "--state-dir", str(state_dir)],
-            cwd=ROOT,
-            capture_output=True,
-        )
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,13 @@ and the test asks the emulator again by the stack's tags.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[3]
+from stack_runs import ansible_playbook
 
 
 @dataclass(frozen=True)
@@ -45,25 +42,16 @@ CASES = [
 def playbook(emulator: dict[str, Any], tmp: Path, case: Case, name: str, extra: dict[str, Any], *args: str) -> str:
     extra_file = tmp / f"{case.environment}-{name}.json"
     extra_file.write_text(json.dumps({"stack_environment": case.environment, **extra}))
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_FORCE_COLOR": "0",
-        "MUEJAM_AWS_ENDPOINT": emulator["endpoint"],
-        "MUEJAM_EMULATOR_STATE": str(emulator["state_dir"]),
-        "MUEJAM_OUTPUTS_DIR": str(tmp / "outputs" / case.environment),
-        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
-    }
-    completed = subprocess.run(
-        ["ansible-playbook", name, "-i", "inventories/local", "-e", f"@{extra_file}", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
+    code, output = ansible_playbook(
+        emulator["state_dir"],
+        emulator["endpoint"],
+        name,
+        "-e",
+        f"@{extra_file}",
+        *args,
+        outputs=tmp / "outputs" / case.environment,
     )
-    output = completed.stdout + completed.stderr
-    assert completed.returncode == 0, f"{name} for {case.environment} failed:\n{output[-4000:]}"
+    assert code == 0, f"{name} for {case.environment} failed:\n{output[-4000:]}"
     return output
 
 

@@ -15,7 +15,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,10 +23,10 @@ from typing import Any
 
 import pytest
 from stack_census import EXACTLY_THE_STACK, NOTHING, stack_counts
+from stack_runs import ROOT, ansible_playbook, environment, own_emulator
 
 from tools.emulator.patches import request_log
 
-ROOT = Path(__file__).resolve().parents[3]
 EVENT_TIMEOUT = 900  # bound on the wait for the call a case kills after
 
 
@@ -54,32 +53,17 @@ CASES = [
 ]
 
 
-def environment(state_dir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_FORCE_COLOR": "0",
-        "MUEJAM_AWS_ENDPOINT": (state_dir / "endpoint").read_text().strip(),
-        "MUEJAM_EMULATOR_STATE": str(state_dir),
-        "MUEJAM_OUTPUTS_DIR": str(state_dir / "outputs"),
-        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
-    }
+def endpoint_of(state_dir: Path) -> str:
+    return (state_dir / "endpoint").read_text().strip()
 
 
 def command(name: str, *extra: str) -> list[str]:
     confirm = ["-e", "teardown_confirm=local"] if name == "teardown.yml" else []
-    return ["ansible-playbook", name, "-i", "inventories/local", *confirm, *extra]
-
-
-def run(state_dir: Path, name: str, *extra: str) -> tuple[int, str]:
-    completed = subprocess.run(
-        command(name, *extra), cwd=ROOT, env=environment(state_dir), capture_output=True, text=True, timeout=1500
-    )
-    return completed.returncode, completed.stdout + completed.stderr
+    return [name, *confirm, *extra]
 
 
 def ok(state_dir: Path, name: str, *extra: str) -> str:
-    code, output = run(state_dir, name, *extra)
+    code, output = ansible_playbook(state_dir, endpoint_of(state_dir), *command(name, *extra))
     assert code == 0, f"{name} failed:\n{output[-5000:]}"
     return output
 
@@ -90,9 +74,9 @@ def kill_after(state_dir: Path, case: Case) -> None:
     seen = len(request_log.read(state_dir))
     log = (state_dir / f"{case.name}.log").open("w")
     process = subprocess.Popen(
-        command(case.playbook),
+        ["ansible-playbook", *command(case.playbook), "-i", "inventories/local"],
         cwd=ROOT,
-        env=environment(state_dir),
+        env=environment(state_dir, endpoint_of(state_dir)),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -114,55 +98,22 @@ def kill_after(state_dir: Path, case: Case) -> None:
 
 def recover(tmp: Path, case: Case) -> dict[str, Any]:
     state_dir = tmp / case.name
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.emulator",
-            "start",
-            "--port",
-            "0",
-            "--state-dir",
-            str(state_dir),
-            "--owner-pid",
-            str(os.getpid()),
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [sys.executable, "-m", "tools.health_server", "start", "--port", "0", "--state-dir", str(state_dir / "health")],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    try:
+    with own_emulator(state_dir) as endpoint:
         if case.playbook == "teardown.yml":
             ok(state_dir, "site.yml")
         kill_after(state_dir, case)
-        code, refused = run(state_dir, "site.yml" if case.then == "converge" else "teardown.yml")
+        code, refused = ansible_playbook(
+            state_dir, endpoint, *command("site.yml" if case.then == "converge" else "teardown.yml")
+        )
         holder = re.search(r"-e unlock_id=(\w+)", refused)
         ok(state_dir, "playbooks/unlock.yml", "-e", f"unlock_id={holder.group(1) if holder else 'none'}")
         result: dict[str, Any] = {"refused_code": code, "refused": refused}
-        endpoint = (state_dir / "endpoint").read_text().strip()
         if case.then == "converge":
             ok(state_dir, "site.yml")
             result["counts"] = stack_counts(endpoint)
         result["teardown"] = ok(state_dir, "teardown.yml")
         result["after_teardown"] = stack_counts(endpoint)
         return result
-    finally:
-        subprocess.run(
-            [sys.executable, "-m", "tools.health_server", "stop", "--state-dir", str(state_dir / "health")],
-            cwd=ROOT,
-            capture_output=True,
-        )
-        subprocess.run(
-            [sys.executable, "-m", "tools.emulator", "stop", "--state-dir", str(state_dir)],
-            cwd=ROOT,
-            capture_output=True,
-        )
 
 
 @pytest.fixture(scope="module")

@@ -4,42 +4,23 @@ change, naming the holder; playbooks/unlock.yml breaks a killed run's lock by it
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from stack_runs import ansible_playbook
 
 from ansible_collections.muejam.infra.plugins.module_utils import lock
 from tools.emulator.patches import request_log
 
-ROOT = Path(__file__).resolve().parents[3]
 STACK = "muejam-locked"
 
 
 def playbook(emulator: dict[str, Any], tmp: Path, name: str, key: str, **extra: Any) -> tuple[int, str]:
     extra_file = tmp / f"{key}.json"
     extra_file.write_text(json.dumps({"stack_environment": "locked", "aws_access_key": key, **extra}))
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_FORCE_COLOR": "0",
-        "MUEJAM_AWS_ENDPOINT": emulator["endpoint"],
-        "MUEJAM_EMULATOR_STATE": str(emulator["state_dir"]),
-        "MUEJAM_OUTPUTS_DIR": str(tmp / "outputs"),
-        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
-    }
-    completed = subprocess.run(
-        ["ansible-playbook", name, "-i", "inventories/local", "-e", f"@{extra_file}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return completed.returncode, completed.stdout + completed.stderr
+    return ansible_playbook(emulator["state_dir"], emulator["endpoint"], name, "-e", f"@{extra_file}", timeout=600)
 
 
 def calls(emulator: dict[str, Any], key: str) -> list[request_log.Request]:
