@@ -11,7 +11,7 @@ short_description: Check a role's inputs with the preflight's rules and hand the
 description:
   - The first task of every role of the collection. It checks the role's variables, as the role
     sees them, with the same code and the same messages as stage 0 of C(site.yml)
-    (M(muejam.infra.stack_preflight)), restricted to the role: the types and choices of the role's
+    (M(muejam.infra.stack_preflight)), restricted to the role. First the types and choices of the role's
     C(meta/argument_specs.yml) (converted as Ansible converts module options, so C(-e key=90) and
     AWX survey answers, which are strings, become integers, booleans and lists), then every rule of
     the role's area. Rules that span roles (every role gets the stack's name, tags and port) are the

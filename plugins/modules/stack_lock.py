@@ -14,7 +14,7 @@ description:
     parameter C(/muejam.infra/<name>/lock); taking it is one atomic call (PutParameter without
     overwrite), so of two runs that start together exactly one gets it.
   - With O(state=present) it takes the lock, or fails naming the run that holds it and the command
-    that breaks it. With O(state=absent) it releases the lock held under O(run_id): the run's own,
+    that breaks it. With O(state=absent) it releases the lock held under O(run_id), the run's own
     or a killed run's (C(playbooks/unlock.yml) passes the id the refusal named), so a lock is never
     taken from under a running run by mistake.
   - C(site.yml), C(teardown.yml) take it after the preflight and release it at the end, also when a

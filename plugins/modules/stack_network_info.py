@@ -10,7 +10,7 @@ version_added: 0.1.0
 short_description: Find the stack's VPC and one tier's subnets for a downstream role
 description:
   - Used by the C(load_balancer) and C(scaling_group) roles (and usable on its own) to find what the
-    C(networking) role made: the VPC named C(<name>-vpc) with the stack's C(Project) and C(Environment)
+    C(networking) role made, the VPC named C(<name>-vpc) with the stack's C(Project) and C(Environment)
     tags, and its subnets tagged C(Tier=<tier>), sorted by availability zone.
   - What is given is used as it is. With both O(vpc_id) and O(subnet_ids) (as C(site.yml) passes them)
     it makes one call, DescribeVpcs by id, for the VPC's CIDR block.
