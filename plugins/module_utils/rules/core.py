@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,10 @@ STACK_SPEC: dict[str, dict[str, Any]] = {
     "aws_region": {"type": "str"},
     "stack_app_port": {"type": "int"},
 }
+# AWS ids that more than one role takes as an input (a role run alone is given them).
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
+SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
 # The argument spec keys ArgumentSpecValidator reads; the rest (description, default) is documentation.
 _SPEC_KEYS = ("type", "elements", "choices", "no_log")
 

@@ -7,7 +7,14 @@ import re
 
 from ansible_collections.muejam.infra.plugins.module_utils import names
 from ansible_collections.muejam.infra.plugins.module_utils.rules import stack
-from ansible_collections.muejam.infra.plugins.module_utils.rules.core import Inputs, describe, ipv4_network
+from ansible_collections.muejam.infra.plugins.module_utils.rules.core import (
+    SUBNET_ID,
+    UUID,
+    VPC_ID,
+    Inputs,
+    describe,
+    ipv4_network,
+)
 
 ROLE = "load_balancer"
 # HTTPS listener policies that allow TLS 1.2 and newer only (Elastic Load Balancing, "Security
@@ -56,13 +63,10 @@ WEAK_TLS_POLICIES = (
     "ELBSecurityPolicy-FS-1-1-2019-08",
 )
 
-UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 ACM_ARN = re.compile(rf"^arn:(aws[a-z-]*):acm:([a-z0-9-]+):(\d{{12}}):certificate/{UUID}$")
 IAM_CERTIFICATE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):server-certificate/([\w+=,.@/-]{1,512})$")
 # One code, a list of codes, or one range (Elastic Load Balancing: "200,202" or "200-299").
 _MATCHER = re.compile(r"^(\d{3}(,\d{3})*|\d{3}-\d{3})$")
-_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
-_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
 
 
 def check(inputs: Inputs) -> None:
@@ -127,10 +131,10 @@ def check(inputs: Inputs) -> None:
 
 def _check_network(inputs: Inputs) -> None:
     vpc_id = inputs.get("load_balancer_vpc_id", "str")
-    if vpc_id and not _VPC_ID.match(vpc_id):
+    if vpc_id and not VPC_ID.match(vpc_id):
         inputs.add("load_balancer_vpc_id", "must be empty (found by the stack's tags) or a VPC id such as vpc-0123abcd")
     subnets = inputs.get("load_balancer_subnet_ids", "list", "str")
-    if subnets and (len(subnets) < 2 or not all(_SUBNET_ID.match(subnet) for subnet in subnets)):
+    if subnets and (len(subnets) < 2 or not all(SUBNET_ID.match(subnet) for subnet in subnets)):
         inputs.add(
             "load_balancer_subnet_ids",
             "must be empty (found by the stack's tags) or two or more subnet ids such as subnet-0123abcd, "

@@ -6,22 +6,26 @@ from __future__ import annotations
 import re
 
 from ansible_collections.muejam.infra.plugins.module_utils.rules import stack
-from ansible_collections.muejam.infra.plugins.module_utils.rules.core import Inputs, describe, ipv4_network
+from ansible_collections.muejam.infra.plugins.module_utils.rules.core import (
+    SUBNET_ID,
+    UUID,
+    VPC_ID,
+    Inputs,
+    describe,
+    ipv4_network,
+)
 
 ROLE = "scaling_group"
 USER_DATA_LIMIT = 16384  # bytes before base64 (EC2's limit)
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _POLICY_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")
 _KMS_KEY = re.compile(
-    rf"^({_UUID}|mrk-[0-9a-f]{{32}}|alias/[\w/-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{{12}}:(key/({_UUID}|mrk-[0-9a-f]{{32}})|alias/[\w/-]+))$"
+    rf"^({UUID}|mrk-[0-9a-f]{{32}}|alias/[\w/-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{{12}}:(key/({UUID}|mrk-[0-9a-f]{{32}})|alias/[\w/-]+))$"
 )
 _AMI = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
 _INSTANCE_TYPE = re.compile(
     r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|[0-9]+xlarge|metal(-[0-9]+xl)?)$"
 )
 _DEVICE = re.compile(r"^/dev/[a-z0-9]+$")
-_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
-_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
 _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$")
 _TARGET_GROUP_ARN = re.compile(
     r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$"
@@ -44,7 +48,7 @@ def check(inputs: Inputs, wired: bool = False) -> None:
 
 def _check_upstream(inputs: Inputs, wired: bool) -> None:
     for name, pattern, what in (
-        ("scaling_group_vpc_id", _VPC_ID, "a VPC id such as vpc-0123abcd"),
+        ("scaling_group_vpc_id", VPC_ID, "a VPC id such as vpc-0123abcd"),
         ("scaling_group_alb_security_group_id", _SECURITY_GROUP_ID, "a security group id such as sg-0123abcd"),
         (
             "scaling_group_target_group_arn",
@@ -56,7 +60,7 @@ def _check_upstream(inputs: Inputs, wired: bool) -> None:
         if value and not pattern.match(value):
             inputs.add(name, f"must be empty (found by the stack's names and tags) or {what}")
     subnets = inputs.get("scaling_group_subnet_ids", "list", "str")
-    if subnets and not all(_SUBNET_ID.match(subnet) for subnet in subnets):
+    if subnets and not all(SUBNET_ID.match(subnet) for subnet in subnets):
         inputs.add(
             "scaling_group_subnet_ids",
             "must be empty (found by the stack's tags) or subnet ids such as subnet-0123abcd",
