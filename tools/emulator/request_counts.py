@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -184,4 +185,7 @@ def cli(argv: list[str], default_state_dir: Path) -> None:
         counts = count(state_dir, since=start, key=args.key)
     except ValueError as problem:
         raise SystemExit(f"emulator requests: {problem}") from None
-    print(json.dumps(counts, indent=2) if args.json else render(counts))
+    try:
+        print(json.dumps(counts, indent=2) if args.json else render(counts), flush=True)
+    except BrokenPipeError:  # `requests | head`: the reader has what it wanted; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
