@@ -1,6 +1,6 @@
 """Start, stop and inspect the local AWS emulator.
 
-    python -m tools.emulator start [--port 4566|0] [--state-dir .emulator] [--owner-pid PID]
+    python -m tools.emulator start [--port 4566|0] [--state-dir .emulator] [--owner-pid PID] [--latency SCALE]
     python -m tools.emulator stop  [--state-dir .emulator]
     python -m tools.emulator status [--state-dir .emulator]
     python -m tools.emulator env   [--state-dir .emulator]   # shell exports for a running one
@@ -8,6 +8,7 @@
     python -m tools.emulator stage [--state-dir .emulator] ACTION ...  # see tools/emulator/staging.py
     python -m tools.emulator faults [--state-dir .emulator] set|clear|show ...  # see tools/emulator/faults.py
     python -m tools.emulator requests [--state-dir .emulator] [mark NAME] ...  # see request_counts.py
+    python -m tools.emulator latency [--state-dir .emulator] on|off|show ...  # see tools/emulator/latency.py
 
 `start` runs moto's server on 127.0.0.1 with the corrections of tools.emulator.patches,
 waits until it answers, seeds what an AWS account would already have (see seed.py) and
@@ -18,6 +19,11 @@ server removes an old one's stage file. Likewise it follows `faults.json`, writt
 (`faults` must come first too), which makes it answer some requests with AWS's throttling and
 5xx errors; `start` of a new server removes an old one's faults file and request marks.
 `requests` counts the calls of `requests.log` by service and action, between marks.
+The server also follows `latency.json`, written by `latency on [--scale F] [--set NAME=SECONDS]`
+(removed by `latency off`; `latency` must come first too): with it, resources take AWS's time to
+change state (NAT gateways pending, ALBs provisioning, instances pending, targets initial, ...);
+`start --latency SCALE` starts a server with it on, and `start` of a new server removes an old
+one's latency file (the model is off by default).
 With `--owner-pid PID` the server exits by itself, removing its `pid` and `endpoint` files, within
 a second or so of PID being gone (tools/emulator/owner.py): tests and scripts pass their own pid,
 `make demo` none (its emulator keeps running).
@@ -99,10 +105,14 @@ def serve(port: int, state_dir: Path | None = None, owner_pid: int | None = None
     from tools.emulator import staging
     from tools.emulator.patches import apply_all
 
-    # The staging patches read <state_dir>/stage.json (inert while it does not exist).
+    # The staging patches read <state_dir>/stage.json (inert while it does not exist), and the
+    # latency model <state_dir>/latency.json (off while it does not exist).
     staging.configure(state_dir)
     if state_dir is not None:
+        from tools.emulator import latency
+
         print(f"emulator: stage file {staging.stage_path(state_dir)}", flush=True)
+        print(f"emulator: latency file {latency.latency_path(state_dir)}", flush=True)
 
     applied = apply_all()
     print(f"emulator: corrections applied: {', '.join(applied) or 'none'}", flush=True)
@@ -111,7 +121,7 @@ def serve(port: int, state_dir: Path | None = None, owner_pid: int | None = None
     server.main(["--host", "127.0.0.1", "--port", str(port)])
 
 
-def start(port: int, state_dir: Path, owner_pid: int | None = None) -> str:
+def start(port: int, state_dir: Path, owner_pid: int | None = None, latency_scale: float | None = None) -> str:
     if owner_pid is not None:
         from tools.emulator import owner
 
@@ -129,11 +139,13 @@ def start(port: int, state_dir: Path, owner_pid: int | None = None) -> str:
     if answers(endpoint):
         raise SystemExit(f"emulator: port {port} is taken by another server; choose another with --port")
     # A new server has none of the old one's resources: drop schedules staged for them.
-    from tools.emulator import faults, request_counts, staging
+    from tools.emulator import faults, latency, request_counts, staging
 
     staging.clear(state_dir)
-    # Nor does it inherit faults: it starts (and is seeded) unfaulted, with a new request log.
+    # Nor does it inherit faults or the latency model: it starts (and is seeded) unfaulted and
+    # without latency, with a new request log.
     faults.clear(state_dir)
+    latency.turn_off(state_dir)
     request_counts.clear_marks(state_dir)
     (state_dir / "requests.log").unlink(missing_ok=True)
     log = (state_dir / "server.log").open("ab")
@@ -164,6 +176,9 @@ def start(port: int, state_dir: Path, owner_pid: int | None = None) -> str:
 
     for name, value in seed(endpoint).items():
         (state_dir / name).write_text(f"{value}\n")
+    if latency_scale is not None:
+        latency.turn_on(state_dir, latency_scale)
+        print(f"emulator: latency model on, scale {latency_scale:g}")
     print(f"emulator: running at {endpoint} (pid {process.pid}, state in {state_dir})")
     return endpoint
 
@@ -202,8 +217,15 @@ def main(argv: list[str] | None = None) -> None:
 
         request_counts.cli(argv[1:], default_state_dir)
         return
+    if argv[:1] == ["latency"]:
+        from tools.emulator import latency
+
+        latency.cli(argv[1:], default_state_dir)
+        return
     parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["start", "stop", "status", "env", "serve", "stage", "faults", "requests"])
+    parser.add_argument(
+        "command", choices=["start", "stop", "status", "env", "serve", "stage", "faults", "requests", "latency"]
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("MUEJAM_EMULATOR_PORT", DEFAULT_PORT)))
     parser.add_argument("--state-dir", type=Path, default=default_state_dir)
     parser.add_argument(
@@ -211,16 +233,24 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         help="start/serve: the server exits by itself once this process is gone (default: it keeps running)",
     )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        metavar="SCALE",
+        help="start: switch the latency model on with this time scale (e.g. 0.05; default: off)",
+    )
     args = parser.parse_args(argv)
     state_dir = args.state_dir.resolve()
-    if args.command in ("stage", "faults", "requests"):
+    if args.command in ("stage", "faults", "requests", "latency"):
         parser.error(
             f"{args.command} must be the first argument: python -m tools.emulator {args.command} [--state-dir DIR] ..."
         )
     if args.command == "serve":
         serve(args.port, state_dir, args.owner_pid)
     elif args.command == "start":
-        start(args.port, state_dir, args.owner_pid)
+        if args.latency is not None and args.latency < 0:
+            parser.error("--latency: the scale must be >= 0")
+        start(args.port, state_dir, args.owner_pid, args.latency)
     elif args.command == "stop":
         stop(state_dir)
     elif args.command in ("status", "env"):

@@ -56,14 +56,17 @@ def apply() -> None:
     if getattr(FakeAutoScalingGroup, _MARK, False):
         return
     original_describe_instances = AutoScalingBackend.describe_auto_scaling_instances
+    original_instances = FakeAutoScalingGroup.instances.fget
 
     # `instances` feeds the Instances member of DescribeAutoScalingGroups; moto's own logic uses
-    # `instance_states`, which stays as it is.
+    # `instance_states`, which stays as it is. The staging applies to what the property gave before
+    # (moto's instance_states, or another correction's view of them).
     def instances(self: Any) -> list[Any]:
+        states = original_instances(self)
         stage = staging.active_stage()
         if not stage:
-            return self.instance_states
-        return staged(self.instance_states, self.name, stage, time.time())
+            return states
+        return staged(states, self.name, stage, time.time())
 
     # Only DescribeAutoScalingInstances calls the backend's describe_auto_scaling_instances.
     def describe_auto_scaling_instances(self: Any, instance_ids: list[str]) -> list[Any]:
