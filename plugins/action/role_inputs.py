@@ -34,19 +34,6 @@ from ansible_collections.muejam.infra.plugins.module_utils.preflight import (
 from ansible_collections.muejam.infra.plugins.plugin_utils.role_files import role_options, template_values
 
 
-def role_names(role: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    """The names of the role's resources for its checked inputs."""
-    tags = inputs.get("tags") or {}
-    project = inputs.get("project") or tags.get("Project") or ""
-    return names.stack_names(
-        str(inputs.get("name") or ""),
-        zones=inputs.get("availability_zones") or (),
-        project=str(project),
-        environment=str(inputs.get("environment") or tags.get("Environment") or ""),
-        role=role,
-    )
-
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -78,7 +65,7 @@ class ActionModule(ActionBase):
             return result
         # Host variables of the play, as set_fact sets them (not cached facts, no ansible_facts injection).
         self.register_host_variables(
-            {f"{role}__in": typed, f"{role}__names": role_names(role, typed)}, VariableLayer.EPHEMERAL_FACT
+            {f"{role}__in": typed, f"{role}__names": names.role_names(role, typed)}, VariableLayer.EPHEMERAL_FACT
         )
         secret = [name for name, option in options.items() if option.get("no_log") and typed.get(name[len(prefix) :])]
         if secret:

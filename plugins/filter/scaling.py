@@ -15,17 +15,12 @@ from typing import Any
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-# The metrics amazon.aws.autoscaling_group enables with metrics_collection (its metrics_list default).
-GROUP_METRICS = (
-    "GroupDesiredCapacity",
-    "GroupInServiceInstances",
-    "GroupMaxSize",
-    "GroupMinSize",
-    "GroupPendingInstances",
-    "GroupStandbyInstances",
-    "GroupTerminatingInstances",
-    "GroupTotalInstances",
+# One home for both, shared with muejam.infra.stack_state's comparison of the group.
+from ansible_collections.muejam.infra.plugins.module_utils.state.scaling_group import (
+    GROUP_METRICS,
+    scaling_group_capacity,
 )
+
 # The settings of a simple scaling policy that autoscaling_policy sets, in the order reported.
 POLICY_SETTINGS = ("policy_type", "adjustment_type", "scaling_adjustment", "cooldown")
 
@@ -149,16 +144,6 @@ def policy_arns(*policy_lists: Iterable[Mapping[str, Any]]) -> dict[str, str]:
             if policy.get("policy_arn") and policy.get("policy_name"):
                 arns[policy["policy_name"]] = policy["policy_arn"]
     return arns
-
-
-def scaling_group_capacity(found_group: Mapping[str, Any], desired: int, min_size: int, max_size: int) -> int:
-    """The desired capacity to set: ``desired`` for a new group, else the group's own clamped into [min, max].
-
-    The scaling policies own the capacity of a running group, so a re-run never undoes a scale-out.
-    """
-    if not found_group:
-        return int(desired)
-    return min(max(int(found_group["desired_capacity"]), int(min_size)), int(max_size))
 
 
 class FilterModule:

@@ -14,7 +14,7 @@ A pattern's fields: ``{name}`` the stack's name (``<stack_project>-<stack_enviro
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,6 +147,19 @@ def stack_names(
         else:
             names[resource.key] = resource.pattern.format(zone="", **fields)
     return names
+
+
+def role_names(role: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The names of the role's resources for its checked inputs."""
+    tags = inputs.get("tags") or {}
+    project = inputs.get("project") or tags.get("Project") or ""
+    return stack_names(
+        str(inputs.get("name") or ""),
+        zones=inputs.get("availability_zones") or (),
+        project=str(project),
+        environment=str(inputs.get("environment") or tags.get("Environment") or ""),
+        role=role,
+    )
 
 
 def valid_name(key: str, value: str) -> bool:

@@ -17,6 +17,16 @@ description:
   - Fails, naming what it looked for, when the VPC is not exactly one or fewer than O(min_subnets)
     subnets are found; in check mode it returns RV(found=false) instead, so that a check run on an
     empty account can report what would be created.
+  - With O(wait_for_egress=true) it then waits until each subnet has egress, for instances that need it
+    from their first boot (user data installing packages). A subnet's route table is the one associated with
+    it, else the VPC's main one; when its C(0.0.0.0/0) route targets a NAT gateway, that gateway must be
+    C(available). The networking role creates the NAT gateways without waiting for them, so the wait
+    overlaps their 1.5-2 minutes of C(pending) with the stages in between. A subnet without a NAT route
+    has nothing to wait for.
+  - The wait polls DescribeNatGateways (botocore's C(nat_gateway_available) waiter model, which also
+    retries throttling), fails at once on a gateway that C(failed) (with AWS's failure message), is
+    C(deleting) or C(deleted), or that the route targets but does not exist, and fails after
+    O(wait_timeout) seconds naming the gateways still C(pending).
 author:
   - muejam.infra maintainers (@muejam)
 options:
@@ -46,6 +56,14 @@ options:
     description: How many subnets must be found at least.
     type: int
     default: 1
+  wait_for_egress:
+    description: Whether to wait until the NAT gateway each subnet's default route targets is available.
+    type: bool
+    default: false
+  wait_timeout:
+    description: Seconds to wait for the NAT gateways when O(wait_for_egress=true).
+    type: int
+    default: 600
 attributes:
   check_mode:
     support: full
@@ -54,7 +72,8 @@ attributes:
   platform:
     platforms: all
 notes:
-  - "IAM: C(ec2:DescribeVpcs), C(ec2:DescribeSubnets)."
+  - "IAM: C(ec2:DescribeVpcs), C(ec2:DescribeSubnets); with O(wait_for_egress=true) also
+    C(ec2:DescribeRouteTables), C(ec2:DescribeNatGateways)."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -69,6 +88,16 @@ EXAMPLES = r"""
     tier: public
     min_subnets: 2
   register: network
+
+- name: Wait until the private subnets route to an available NAT gateway
+  muejam.infra.stack_network_info:
+    name: muejam-production
+    tags: {Project: muejam, Environment: production}
+    tier: private
+    vpc_id: "{{ network.vpc_id }}"
+    subnet_ids: "{{ network.subnet_ids }}"
+    wait_for_egress: true
+    wait_timeout: 300
 """
 
 RETURN = r"""
@@ -93,12 +122,24 @@ found:
   returned: always
   type: bool
   sample: true
+egress:
+  description:
+    - For each subnet, the NAT gateway its default route targets (now available), or an empty string for
+      a subnet without a NAT route.
+  returned: when O(wait_for_egress=true) and the network was found
+  type: dict
+  sample: {"subnet-0123456789abcdef0": "nat-0123456789abcdef0", "subnet-0123456789abcdef1": ""}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.muejam.infra.plugins.module_utils.network_info import NetworkNotFound, find_network
+from ansible_collections.muejam.infra.plugins.module_utils.network_info import (
+    EgressNotReady,
+    NetworkNotFound,
+    find_network,
+    wait_for_egress,
+)
 
 
 def main() -> None:
@@ -110,6 +151,8 @@ def main() -> None:
             "vpc_id": {"type": "str", "default": ""},
             "subnet_ids": {"type": "list", "elements": "str", "default": []},
             "min_subnets": {"type": "int", "default": 1},
+            "wait_for_egress": {"type": "bool", "default": False},
+            "wait_timeout": {"type": "int", "default": 600},
         },
         supports_check_mode=True,
     )
@@ -126,9 +169,15 @@ def main() -> None:
             min_subnets=params["min_subnets"],
             retry=True,
         )
+        if params["wait_for_egress"]:
+            network["egress"] = wait_for_egress(
+                ec2, network["vpc_id"], network["subnet_ids"], params["wait_timeout"], retry=True
+            )
     except NetworkNotFound as error:
         if module.check_mode:
             module.exit_json(changed=False, vpc_id="", vpc_cidr="", subnet_ids=[], found=False, msg=str(error))
+        module.fail_json(msg=str(error))
+    except EgressNotReady as error:
         module.fail_json(msg=str(error))
     except Exception as error:  # botocore's ClientError and BotoCoreError, reported once
         module.fail_json_aws(error, msg="Could not look up the stack's network")

@@ -1,0 +1,222 @@
+"""``make benchmark``: what users wait for, measured against an emulator of the benchmark's own.
+
+Part 1, the emulator as it is (every resource ready at once), so that the figures are the
+playbooks' own cost: ``site.yml`` on an empty account, ``site.yml`` again (nothing to change),
+``--check`` on the stack, the readiness gate, the audit, ``teardown.yml`` and ``teardown.yml``
+again. For each: wall time, tasks run (the recap's ok + failed), changed, and API calls (total and
+mutating, from the emulator's request log).
+
+Part 2, with the emulator's latency model on (AWS's durations times ``--scale``; see
+``python -m tools.emulator latency show``): ``site.yml`` from an empty account until the stack is
+ready (the end of the readiness gate), and ``teardown.yml``, each next to its *critical path*: the
+longest chain of waits the model imposes that no amount of parallel work can shorten, computed
+from the model's durations (:func:`converge_critical_path`, :func:`teardown_critical_path`), and
+the ratio of the two.
+
+    bash scripts/benchmark.sh [--scale 0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tools.emulator import request_counts
+
+ROOT = Path(__file__).resolve().parents[1]
+READY_TASK = "Wait until the stack is ready to serve"
+TARGETS = {"ready": 1.15, "rerun_calls": 60, "rerun_share": 0.30, "teardown": 1.15}
+
+
+def converge_critical_path(durations: Mapping[str, float], interval: float, healthy_threshold: int) -> float:
+    """Seconds from an empty account until the stack can be ready, by the model's durations alone.
+
+    The instances launch only once their subnets route to an available NAT gateway, and are
+    InService ``instance_pending + instance_in_service`` later; a target turns healthy
+    ``interval x healthy threshold`` after both its instance runs and the load balancer is active
+    (created, at the earliest, at the start: it needs nothing the NAT gateways give). Ready is
+    both: the later of the two chains.
+    """
+    running = durations["nat_gateway_pending"] + durations["instance_pending"]
+    in_service = running + durations["instance_in_service"]
+    healthy = max(running, durations["load_balancer_provisioning"]) + interval * healthy_threshold
+    return max(in_service, healthy)
+
+
+def teardown_critical_path(durations: Mapping[str, float]) -> float:
+    """Seconds the model makes a teardown wait, at the least.
+
+    The instances shut down (their network interfaces, and so the app security group and the
+    subnets, held until they are terminated); the NAT gateways delete meanwhile, as nothing else
+    needs them (their interfaces and Elastic IPs held until then). The rest (security groups,
+    subnets, the VPC) waits for the longer of the two. (The model terminates a group's instances
+    without waiting for their targets to drain, so the deregistration delay is not on the path.)
+    """
+    return max(durations["instance_shutting_down"], durations["nat_gateway_deleting"])
+
+
+class Bench:
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        endpoint = (state_dir / "endpoint").read_text().strip()
+        self.env = {
+            **os.environ,
+            "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+            "MUEJAM_AWS_ENDPOINT": endpoint,
+            "MUEJAM_EMULATOR_STATE": str(state_dir),
+            "MUEJAM_OUTPUTS_DIR": str(state_dir / "outputs"),
+        }
+
+    def run(self, label: str, *args: str) -> dict[str, Any]:
+        """Run ``ansible-playbook ARGS -i inventories/local``; its figures (exits on failure)."""
+        mark = f"bench-{len(request_counts.marks(self.state_dir))}"
+        request_counts.mark(self.state_dir, mark)
+        started = time.time()
+        completed = subprocess.run(
+            ["ansible-playbook", *args, "-i", "inventories/local"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+        wall = time.time() - started
+        if completed.returncode != 0:
+            sys.stderr.write(f"benchmark: {label!r} failed (exit {completed.returncode})\n")
+            sys.stderr.write((completed.stdout + completed.stderr)[-8000:])
+            raise SystemExit(1)
+        output = json.loads(completed.stdout)
+        stats = output["stats"]["localhost"]
+        calls = request_counts.count(self.state_dir, since=request_counts.since_mark(self.state_dir, mark))
+        return {
+            "label": label,
+            "wall": wall,
+            "started": started,
+            "tasks": stats["ok"] + stats["failures"],
+            "changed": stats["changed"],
+            "calls": calls["total"],
+            "mutating": calls["mutating"],
+            "output": output,
+        }
+
+
+def task_end(output: Mapping[str, Any], name: str) -> float | None:
+    """The epoch second the named task ended, from ansible.builtin.json's durations."""
+    for play in output["plays"]:
+        for task in play["tasks"]:
+            if task["task"]["name"] == name:
+                end = task["task"].get("duration", {}).get("end")
+                if end:
+                    return datetime.fromisoformat(end.replace("Z", "+00:00")).timestamp()
+    return None
+
+
+def target_group_timing(state_dir: Path, scale: float) -> tuple[float, int]:
+    """The stack's target group's health check interval (scaled, as the model scales it) and
+    healthy threshold, as the emulator has them."""
+    import boto3
+
+    elbv2 = boto3.client(
+        "elbv2",
+        region_name="us-east-1",
+        endpoint_url=(state_dir / "endpoint").read_text().strip(),
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    group = elbv2.describe_target_groups()["TargetGroups"][0]
+    return group["HealthCheckIntervalSeconds"] * scale, group["HealthyThresholdCount"]
+
+
+def line(row: Mapping[str, Any]) -> str:
+    return (
+        f"{row['label']:<36} {row['wall']:7.1f} s  {row['tasks']:4d} tasks  changed={row['changed']:<3d}"
+        f" {row['calls']:4d} API calls ({row['mutating']} mutating)"
+    )
+
+
+def emulator(*args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.emulator", *args], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.5, help="the latency model's time scale (1 = AWS's time)")
+    args = parser.parse_args(argv)
+    state_dir = Path(tempfile.mkdtemp(prefix="muejam-bench."))
+    emulator("start", "--port", "0", "--state-dir", str(state_dir), "--owner-pid", str(os.getpid()))
+    health = state_dir / "health"
+    subprocess.run(
+        [sys.executable, "-m", "tools.health_server", "start", "--port", "0", "--state-dir", str(health)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    try:
+        bench = Bench(state_dir)
+        print(f"muejam.infra benchmark ({os.cpu_count()} CPUs, Python {sys.version.split()[0]}, emulator of its own)")
+        print("\n1. The emulator as it is (no latency): the playbooks' own cost")
+        rows = {}
+        for key, label, playbook_args in (
+            ("cold", "site.yml, empty account", ("site.yml",)),
+            ("rerun", "site.yml again (no change)", ("site.yml",)),
+            ("check", "site.yml --check on the stack", ("site.yml", "--check")),
+            ("readiness", "playbooks/readiness.yml", ("playbooks/readiness.yml",)),
+            ("audit", "playbooks/audit.yml", ("playbooks/audit.yml",)),
+            ("teardown", "teardown.yml", ("teardown.yml", "-e", "teardown_confirm=local")),
+            ("teardown_again", "teardown.yml again (nothing left)", ("teardown.yml", "-e", "teardown_confirm=local")),
+        ):
+            rows[key] = bench.run(label, *playbook_args)
+            print("  " + line(rows[key]))
+        share = rows["rerun"]["wall"] / rows["cold"]["wall"]
+        print(
+            f"  no-op re-run: {rows['rerun']['calls']} API calls (target <= {TARGETS['rerun_calls']}),"
+            f" {share:.0%} of the cold converge's wall time (target <= {TARGETS['rerun_share']:.0%})"
+        )
+
+        print(f"\n2. The latency model on, scale {args.scale:g} (AWS's durations x {args.scale:g})")
+        emulator("latency", "on", "--scale", str(args.scale), "--state-dir", str(state_dir))
+        model = json.loads(emulator("latency", "show", "--json", "--state-dir", str(state_dir)))
+        durations = {name: float(value["scaled"]) for name, value in model["durations"].items()}
+        for name, value in sorted(durations.items()):
+            print(f"  {name:<28} {value:7.1f} s")
+        cold = bench.run("site.yml, empty account", "site.yml")
+        interval, threshold = target_group_timing(state_dir, args.scale)
+        ready_at = task_end(cold["output"], READY_TASK)
+        until_ready = (ready_at - cold["started"]) if ready_at else cold["wall"]
+        critical = converge_critical_path(durations, interval, threshold)
+        print("  " + line(cold))
+        print(
+            f"  time until ready {until_ready:.1f} s; critical path {critical:.1f} s;"
+            f" ratio {until_ready / critical:.2f} (target <= {TARGETS['ready']})"
+        )
+        teardown = bench.run("teardown.yml", "teardown.yml", "-e", "teardown_confirm=local")
+        critical = teardown_critical_path(durations)
+        print("  " + line(teardown))
+        print(
+            f"  teardown {teardown['wall']:.1f} s; critical path {critical:.1f} s;"
+            f" ratio {teardown['wall'] / critical:.2f} (target <= {TARGETS['teardown']})"
+        )
+    finally:
+        subprocess.run(
+            [sys.executable, "-m", "tools.health_server", "stop", "--state-dir", str(health)], cwd=ROOT, check=False
+        )
+        subprocess.run(
+            [sys.executable, "-m", "tools.emulator", "stop", "--state-dir", str(state_dir)], cwd=ROOT, check=False
+        )
+
+
+if __name__ == "__main__":
+    main()
