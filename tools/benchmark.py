@@ -111,6 +111,26 @@ class Bench:
         }
 
 
+def _seconds(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def slowest_tasks(output: Mapping[str, Any], count: int = 6) -> list[tuple[float, float, str]]:
+    """(seconds from the first task's start to its end, its duration, name) of the longest tasks."""
+    rows = []
+    first = None
+    for play in output["plays"]:
+        for task in play["tasks"]:
+            duration = task["task"].get("duration", {})
+            if not duration.get("start") or not duration.get("end"):
+                continue
+            start, end = _seconds(duration["start"]), _seconds(duration["end"])
+            first = start if first is None else min(first, start)
+            rows.append((end, end - start, task["task"]["name"]))
+    rows.sort(key=lambda row: -row[1])
+    return [(end - (first or end), length, name) for end, length, name in rows[:count]]
+
+
 def task_end(output: Mapping[str, Any], name: str) -> float | None:
     """The epoch second the named task ended, from ansible.builtin.json's durations."""
     for play in output["plays"]:
@@ -118,7 +138,7 @@ def task_end(output: Mapping[str, Any], name: str) -> float | None:
             if task["task"]["name"] == name:
                 end = task["task"].get("duration", {}).get("end")
                 if end:
-                    return datetime.fromisoformat(end.replace("Z", "+00:00")).timestamp()
+                    return _seconds(end)
     return None
 
 
@@ -145,6 +165,12 @@ def line(row: Mapping[str, Any]) -> str:
     )
 
 
+def print_slowest(row: Mapping[str, Any]) -> None:
+    print("    the longest tasks (ended at, took, task):")
+    for ended, took, name in slowest_tasks(row["output"]):
+        print(f"    {ended:7.1f} s {took:6.1f} s  {name}")
+
+
 def emulator(*args: str) -> str:
     return subprocess.run(
         [sys.executable, "-m", "tools.emulator", *args], cwd=ROOT, check=True, capture_output=True, text=True
@@ -154,6 +180,7 @@ def emulator(*args: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.5, help="the latency model's time scale (1 = AWS's time)")
+    parser.add_argument("--only", choices=["plain", "latency"], help="run only part 1 (plain) or part 2 (latency)")
     args = parser.parse_args(argv)
     state_dir = Path(tempfile.mkdtemp(prefix="muejam-bench."))
     emulator("start", "--port", "0", "--state-dir", str(state_dir), "--owner-pid", str(os.getpid()))
@@ -167,48 +194,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         bench = Bench(state_dir)
         print(f"muejam.infra benchmark ({os.cpu_count()} CPUs, Python {sys.version.split()[0]}, emulator of its own)")
-        print("\n1. The emulator as it is (no latency): the playbooks' own cost")
-        rows = {}
-        for key, label, playbook_args in (
-            ("cold", "site.yml, empty account", ("site.yml",)),
-            ("rerun", "site.yml again (no change)", ("site.yml",)),
-            ("check", "site.yml --check on the stack", ("site.yml", "--check")),
-            ("readiness", "playbooks/readiness.yml", ("playbooks/readiness.yml",)),
-            ("audit", "playbooks/audit.yml", ("playbooks/audit.yml",)),
-            ("teardown", "teardown.yml", ("teardown.yml", "-e", "teardown_confirm=local")),
-            ("teardown_again", "teardown.yml again (nothing left)", ("teardown.yml", "-e", "teardown_confirm=local")),
-        ):
-            rows[key] = bench.run(label, *playbook_args)
-            print("  " + line(rows[key]))
-        share = rows["rerun"]["wall"] / rows["cold"]["wall"]
-        print(
-            f"  no-op re-run: {rows['rerun']['calls']} API calls (target <= {TARGETS['rerun_calls']}),"
-            f" {share:.0%} of the cold converge's wall time (target <= {TARGETS['rerun_share']:.0%})"
-        )
-
-        print(f"\n2. The latency model on, scale {args.scale:g} (AWS's durations x {args.scale:g})")
-        emulator("latency", "on", "--scale", str(args.scale), "--state-dir", str(state_dir))
-        model = json.loads(emulator("latency", "show", "--json", "--state-dir", str(state_dir)))
-        durations = {name: float(value["scaled"]) for name, value in model["durations"].items()}
-        for name, value in sorted(durations.items()):
-            print(f"  {name:<28} {value:7.1f} s")
-        cold = bench.run("site.yml, empty account", "site.yml")
-        interval, threshold = target_group_timing(state_dir, args.scale)
-        ready_at = task_end(cold["output"], READY_TASK)
-        until_ready = (ready_at - cold["started"]) if ready_at else cold["wall"]
-        critical = converge_critical_path(durations, interval, threshold)
-        print("  " + line(cold))
-        print(
-            f"  time until ready {until_ready:.1f} s; critical path {critical:.1f} s;"
-            f" ratio {until_ready / critical:.2f} (target <= {TARGETS['ready']})"
-        )
-        teardown = bench.run("teardown.yml", "teardown.yml", "-e", "teardown_confirm=local")
-        critical = teardown_critical_path(durations)
-        print("  " + line(teardown))
-        print(
-            f"  teardown {teardown['wall']:.1f} s; critical path {critical:.1f} s;"
-            f" ratio {teardown['wall'] / critical:.2f} (target <= {TARGETS['teardown']})"
-        )
+        if args.only != "latency":
+            plain(bench)
+        if args.only != "plain":
+            latency(bench, state_dir, args.scale)
     finally:
         subprocess.run(
             [sys.executable, "-m", "tools.health_server", "stop", "--state-dir", str(health)], cwd=ROOT, check=False
@@ -216,6 +205,57 @@ def main(argv: list[str] | None = None) -> None:
         subprocess.run(
             [sys.executable, "-m", "tools.emulator", "stop", "--state-dir", str(state_dir)], cwd=ROOT, check=False
         )
+
+
+def plain(bench: Bench) -> None:
+    """Part 1: the figures with the emulator as it is."""
+    print("\n1. The emulator as it is (no latency): the playbooks' own cost")
+    rows = {}
+    for key, label, playbook_args in (
+        ("cold", "site.yml, empty account", ("site.yml",)),
+        ("rerun", "site.yml again (no change)", ("site.yml",)),
+        ("check", "site.yml --check on the stack", ("site.yml", "--check")),
+        ("readiness", "playbooks/readiness.yml", ("playbooks/readiness.yml",)),
+        ("audit", "playbooks/audit.yml", ("playbooks/audit.yml",)),
+        ("teardown", "teardown.yml", ("teardown.yml", "-e", "teardown_confirm=local")),
+        ("teardown_again", "teardown.yml again (nothing left)", ("teardown.yml", "-e", "teardown_confirm=local")),
+    ):
+        rows[key] = bench.run(label, *playbook_args)
+        print("  " + line(rows[key]))
+    share = rows["rerun"]["wall"] / rows["cold"]["wall"]
+    print(
+        f"  no-op re-run: {rows['rerun']['calls']} API calls (target <= {TARGETS['rerun_calls']}),"
+        f" {share:.0%} of the cold converge's wall time (target <= {TARGETS['rerun_share']:.0%})"
+    )
+
+
+def latency(bench: Bench, state_dir: Path, scale: float) -> None:
+    """Part 2: time until ready and teardown next to the critical paths, the latency model on."""
+    print(f"\n2. The latency model on, scale {scale:g} (AWS's durations x {scale:g})")
+    emulator("latency", "on", "--scale", str(scale), "--state-dir", str(state_dir))
+    model = json.loads(emulator("latency", "show", "--json", "--state-dir", str(state_dir)))
+    durations = {name: float(value["scaled"]) for name, value in model["durations"].items()}
+    for name, value in sorted(durations.items()):
+        print(f"  {name:<28} {value:7.1f} s")
+    cold = bench.run("site.yml, empty account", "site.yml")
+    interval, threshold = target_group_timing(state_dir, scale)
+    ready_at = task_end(cold["output"], READY_TASK)
+    until_ready = (ready_at - cold["started"]) if ready_at else cold["wall"]
+    critical = converge_critical_path(durations, interval, threshold)
+    print("  " + line(cold))
+    print(
+        f"  time until ready {until_ready:.1f} s; critical path {critical:.1f} s;"
+        f" ratio {until_ready / critical:.2f} (target <= {TARGETS['ready']})"
+    )
+    print_slowest(cold)
+    teardown = bench.run("teardown.yml", "teardown.yml", "-e", "teardown_confirm=local")
+    critical = teardown_critical_path(durations)
+    print("  " + line(teardown))
+    print(
+        f"  teardown {teardown['wall']:.1f} s; critical path {critical:.1f} s;"
+        f" ratio {teardown['wall'] / critical:.2f} (target <= {TARGETS['teardown']})"
+    )
+    print_slowest(teardown)
 
 
 if __name__ == "__main__":
