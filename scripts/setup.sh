@@ -62,4 +62,6 @@ if [ "$(readlink "$link" 2>/dev/null)" != "../../.." ]; then
     rm -rf "$link"
     ln -s ../../.. "$link"
 fi
+# awx.awx for playbooks/awx.yml (the AWX configuration as code), offline: see tools/awx_collection.py.
+"$venv/bin/python" -m tools.awx_collection install --collections "$root/collections" >/dev/null
 echo "setup: ready (ansible-core $("$venv/bin/python" -c 'import ansible.release; print(ansible.release.__version__)'), Python $("$venv/bin/python" -c 'import platform; print(platform.python_version())'))"

@@ -1,44 +1,41 @@
-"""Filters that shape the stack's outputs."""
+"""Filters that shape the stack's outputs: which stage gives each, merged with an earlier run's.
+
+Their documentation: terraform_outputs.yml and stack_outputs.yml beside this file.
+"""
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
-name: terraform_outputs
-short_description: Shape a dict of values like C(terraform output -json)
-version_added: 0.1.0
-description:
-  - "Turns a dict of C(name: value) into C(name: {value, type, sensitive}), the format
-    C(terraform output -json) prints, so that scripts written for the Terraform original
-    (C(jq -r .alb_dns_name.value)) keep working."
-  - "Types follow Terraform's type expressions, for example C(string), C(number), C(bool),
-    C([list, string]) and C([map, string])."
-positional: _input, sensitive
-options:
-  _input:
-    description: The outputs, a dict of name to value.
-    type: dict
-    required: true
-  sensitive:
-    description: Names of outputs to mark sensitive.
-    type: list
-    elements: str
-    default: []
-"""
-
-EXAMPLES = r"""
-- name: Write the outputs as terraform would
-  ansible.builtin.copy:
-    content: "{{ {'vpc_id': 'vpc-1'} | muejam.infra.terraform_outputs | to_nice_json }}"
-    dest: outputs.json
-    mode: "0644"
-"""
-
-RETURN = r"""
-_value:
-  description: "The outputs, each as C({value, type, sensitive})."
-  type: dict
-  sample: {"vpc_id": {"value": "vpc-0abc", "type": "string", "sensitive": false}}
-"""
+# Each output of the stack: the stage (role) whose output fact gives it, the key in that fact,
+# and its value until a run of that stage gives one. playbooks/tasks/outputs.yml writes them.
+STACK_OUTPUTS: dict[str, tuple[str, str, object]] = {
+    "vpc_id": ("networking", "vpc_id", ""),
+    "vpc_cidr": ("networking", "vpc_cidr", ""),
+    "availability_zones": ("networking", "availability_zones", []),
+    "public_subnet_ids": ("networking", "public_subnet_ids", []),
+    "private_subnet_ids": ("networking", "private_subnet_ids", []),
+    "internet_gateway_id": ("networking", "internet_gateway_id", ""),
+    "nat_gateway_ids": ("networking", "nat_gateway_ids", []),
+    "nat_public_ips": ("networking", "nat_public_ips", []),
+    "alb_security_group_id": ("load_balancer", "security_group_id", ""),
+    "alb_arn": ("load_balancer", "load_balancer_arn", ""),
+    "alb_dns_name": ("load_balancer", "dns_name", ""),
+    "alb_zone_id": ("load_balancer", "canonical_hosted_zone_id", ""),
+    "target_group_arn": ("load_balancer", "target_group_arn", ""),
+    "https_listener_arn": ("load_balancer", "https_listener_arn", ""),
+    "http_listener_arn": ("load_balancer", "http_listener_arn", ""),
+    "log_group_names": ("instance_bootstrap", "log_group_names", {}),
+    "app_security_group_id": ("scaling_group", "security_group_id", ""),
+    "iam_role_name": ("scaling_group", "iam_role_name", ""),
+    "instance_profile_arn": ("scaling_group", "instance_profile_arn", ""),
+    "launch_template_id": ("scaling_group", "launch_template_id", ""),
+    "autoscaling_group_name": ("scaling_group", "autoscaling_group_name", ""),
+    "autoscaling_group_arn": ("scaling_group", "autoscaling_group_arn", ""),
+    "scale_out_policy_arn": ("scaling_group", "scale_out_policy_arn", ""),
+    "scale_in_policy_arn": ("scaling_group", "scale_in_policy_arn", ""),
+    "alarm_names": ("scaling_group", "alarm_names", []),
+}
+# The stack's own outputs, from the inventory: every run gives them.
+STACK_IDENTITY = ("stack_name", "environment", "region")
 
 
 def terraform_type(value: object) -> object:
@@ -81,6 +78,45 @@ def terraform_outputs(outputs: dict, sensitive: list[str] | None = None) -> dict
     }
 
 
+def plain_outputs(outputs: object) -> dict:
+    """``{name: value}`` from an outputs file: ``terraform output -json``'s shape or plain."""
+    if not outputs:
+        return {}
+    if not isinstance(outputs, dict):
+        raise TypeError(f"stack_outputs: an earlier run's outputs must be a dict, got {type(outputs).__name__}")
+    return {
+        name: value["value"] if isinstance(value, dict) and set(value) == {"sensitive", "type", "value"} else value
+        for name, value in outputs.items()
+    }
+
+
+def stack_outputs(stages: dict, stack: dict, previous: object = None) -> dict:
+    """The stack's outputs after this run: ``{name: value}`` for every name of STACK_OUTPUTS.
+
+    ``stages``: each stage's output fact, None (or absent) for a stage that did not run in this
+    play (``--tags``). An output of a stage that ran is this run's value; one of a stage that did
+    not is ``previous``'s (the outputs file an earlier run wrote, in either shape), else its empty
+    value. ``stack``: ``stack_name``, ``environment`` and ``region``, which every run gives.
+    """
+    if not isinstance(stages, dict):
+        raise TypeError(f"stack_outputs expects a dict of stage outputs, got {type(stages).__name__}")
+    unknown = sorted(set(stages) - {stage for stage, _key, _empty in STACK_OUTPUTS.values()})
+    if unknown:
+        raise ValueError(f"stack_outputs: no output comes from {', '.join(unknown)}")
+    missing = [name for name in STACK_IDENTITY if name not in stack]
+    if missing:
+        raise ValueError(f"stack_outputs: the stack's {', '.join(missing)} missing")
+    earlier = plain_outputs(previous)
+    merged: dict = {name: stack[name] for name in STACK_IDENTITY}
+    for name, (stage, key, empty) in STACK_OUTPUTS.items():
+        facts = stages.get(stage)
+        if facts is not None:
+            merged[name] = facts.get(key, empty)
+        else:
+            merged[name] = earlier.get(name, empty)
+    return merged
+
+
 class FilterModule:
     def filters(self):
-        return {"terraform_outputs": terraform_outputs}
+        return {"terraform_outputs": terraform_outputs, "stack_outputs": stack_outputs}

@@ -90,6 +90,9 @@ DERIVED_STACK_VARIABLES = (
     "stack_resource_names",
     "stack_aws_environment",
 )
+# What the playbooks publish with set_stats for an AWX workflow's next job, which receives it as
+# an extra var: known, so that a node running site.yml after another is not refused for it.
+PUBLISHED_STACK_VARIABLES = ("stack_outputs",)
 # Each role's own rules, by area.
 ROLE_RULES: dict[str, Callable[[Inputs], None]] = {
     "networking": network.check,
@@ -133,7 +136,7 @@ def wanted(name: str) -> bool:
 
 def unknown_variables(values: Mapping[str, Any], specs: Mapping[str, Mapping[str, Any]]) -> list[Problem]:
     """Role-prefixed or stack_ variables nobody reads: a misspelt one would be silently ignored."""
-    known_stack = sorted({*STACK_VARIABLES, *DERIVED_STACK_VARIABLES} - {"aws_region"})
+    known_stack = sorted({*STACK_VARIABLES, *DERIVED_STACK_VARIABLES, *PUBLISHED_STACK_VARIABLES} - {"aws_region"})
     problems = []
     for name in sorted(values):
         role = role_of(name)

@@ -19,7 +19,15 @@ from typing import Any
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 ROLES = ("networking", "load_balancer", "instance_bootstrap", "scaling_group")
-STACK_VARIABLES = ("stack_project", "stack_environment", "stack_production", "aws_region", "stack_app_port")
+STACK_VARIABLES = (
+    "stack_project",
+    "stack_environment",
+    "stack_production",
+    "aws_region",
+    "stack_app_port",
+    "stack_outputs_dir",
+    "stack_expected_environment",
+)
 # The stack's own variables, typed like role options (the inventory sets them; site.yml derives from them).
 STACK_SPEC: dict[str, dict[str, Any]] = {
     "stack_project": {"type": "str"},
@@ -27,6 +35,10 @@ STACK_SPEC: dict[str, dict[str, Any]] = {
     "stack_production": {"type": "bool"},
     "aws_region": {"type": "str"},
     "stack_app_port": {"type": "int"},
+    # Where the outputs file goes (playbooks/vars/stack.yml stack_outputs_path); optional.
+    "stack_outputs_dir": {"type": "path"},
+    # The environment a job was launched for (an AWX survey's answer); optional, must be stack_environment.
+    "stack_expected_environment": {"type": "str"},
 }
 # AWS ids that more than one role takes as an input (a role run alone is given them).
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"

@@ -117,6 +117,19 @@ def check_stack(inputs: Inputs) -> None:
     check_region(inputs)
     inputs.get("stack_production", "bool")
     check_port(inputs, "stack_app_port")
+    check_expected_environment(inputs)
+
+
+def check_expected_environment(inputs: Inputs) -> None:
+    """A job launched for one environment (AWX: the survey's answer) with another's inventory."""
+    expected = inputs.get("stack_expected_environment", "str")
+    environment = inputs.get("stack_environment", "str")
+    if expected is not None and environment is not None and expected != environment:
+        inputs.add(
+            "stack_expected_environment",
+            f"must be the inventory's environment, stack_environment '{environment}': the job was launched "
+            f"for '{expected}' with the inventory of '{environment}'; launch it with the inventory of '{expected}'",
+        )
 
 
 def check_region(inputs: Inputs) -> None:
