@@ -113,7 +113,6 @@ import random
 import re
 import socket
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -125,7 +124,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from tools.emulator import staging
+from tools.emulator import files, staging
 from tools.emulator.patches import request_log
 
 FAULTS_FILE = "faults.json"
@@ -462,17 +461,7 @@ def _parse(text: str, path: Path) -> dict[str, Any]:
 
 def write(state_dir: Path | str, faults: dict[str, Any]) -> None:
     """Write the faults file atomically (a reader sees the old file or the new one, never half)."""
-    directory = Path(state_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=".faults-", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(descriptor, "w") as handle:
-            json.dump({**faults, "version": VERSION}, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(temporary, faults_path(directory))
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    files.write_json(faults_path(state_dir), {**faults, "version": VERSION})
 
 
 def set_faults(state_dir: Path | str, **options: Any) -> dict[str, Any]:
@@ -636,15 +625,12 @@ python -m tools.emulator faults [--state-dir DIR] ACTION ...
 
 def cli(argv: list[str], default_state_dir: Path) -> None:
     """The ``faults`` sub-command of ``python -m tools.emulator``."""
-    state_dir_help = "the emulator's state directory (default: $MUEJAM_EMULATOR_STATE or .emulator)"
     parser = argparse.ArgumentParser(
         prog="python -m tools.emulator faults",
         usage=USAGE,
         description="Make a running emulator answer some requests as AWS does when it throttles or fails.",
     )
-    parser.add_argument("--state-dir", type=Path, default=default_state_dir, help=state_dir_help)
-    late = argparse.ArgumentParser(add_help=False)
-    late.add_argument("--state-dir", type=Path, default=argparse.SUPPRESS, help=state_dir_help)
+    late = files.state_dir_option(parser, default_state_dir)
     actions = parser.add_subparsers(dest="action", required=True)
 
     inject = actions.add_parser("set", parents=[late], help="inject faults (replaces the faults set before)")

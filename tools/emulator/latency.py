@@ -96,14 +96,13 @@ import json
 import math
 import os
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from tools.emulator import staging
+from tools.emulator import files, staging
 
 LATENCY_FILE = "latency.json"
 VERSION = 1
@@ -193,17 +192,7 @@ def read(state_dir: Path | str) -> dict[str, Any]:
 
 def write(state_dir: Path | str, configuration: dict[str, Any]) -> None:
     """Write the latency file atomically (a reader sees the old file or the new one, never half)."""
-    directory = Path(state_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=".latency-", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(descriptor, "w") as handle:
-            json.dump({**configuration, "version": VERSION}, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(temporary, latency_path(directory))
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    files.write_json(latency_path(state_dir), {**configuration, "version": VERSION})
 
 
 def turn_on(
@@ -630,15 +619,12 @@ def format_show(shown: Mapping[str, Any]) -> str:
 
 def cli(argv: list[str], default_state_dir: Path) -> None:
     """The ``latency`` sub-command of ``python -m tools.emulator``."""
-    state_dir_help = "the emulator's state directory (default: $MUEJAM_EMULATOR_STATE or .emulator)"
     parser = argparse.ArgumentParser(
         prog="python -m tools.emulator latency",
         usage=USAGE,
         description="Switch the emulator's latency model (AWS's time) on or off, at runtime.",
     )
-    parser.add_argument("--state-dir", type=Path, default=default_state_dir, help=state_dir_help)
-    late = argparse.ArgumentParser(add_help=False)
-    late.add_argument("--state-dir", type=Path, default=argparse.SUPPRESS, help=state_dir_help)
+    late = files.state_dir_option(parser, default_state_dir)
     actions = parser.add_subparsers(dest="action", required=True)
 
     switch_on = actions.add_parser("on", parents=[late], help="switch the model on")

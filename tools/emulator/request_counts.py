@@ -28,13 +28,13 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from tools.emulator import files
 from tools.emulator.patches import request_log
 
 MARKS_FILE = "request-marks.json"
@@ -99,17 +99,7 @@ def mark(state_dir: Path | str, name: str) -> int:
         raise ValueError("a mark needs a name")
     line = request_log.line_count(state_dir)
     recorded = {**marks(state_dir), name: {"line": line, "time": time.time()}}
-    directory = Path(state_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=".request-marks-", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(descriptor, "w") as handle:
-            json.dump(recorded, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(temporary, marks_path(directory))
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    files.write_json(marks_path(state_dir), recorded)
     return line
 
 
@@ -152,19 +142,16 @@ def render(counts: dict[str, Any]) -> str:
 
 def cli(argv: list[str], default_state_dir: Path) -> None:
     """The ``requests`` sub-command of ``python -m tools.emulator``."""
-    state_dir_help = "the emulator's state directory (default: $MUEJAM_EMULATOR_STATE or .emulator)"
     parser = argparse.ArgumentParser(
         prog="python -m tools.emulator requests",
         description="Count the AWS calls in the emulator's requests.log, in all and by service and action.",
     )
-    parser.add_argument("--state-dir", type=Path, default=default_state_dir, help=state_dir_help)
+    late = files.state_dir_option(parser, default_state_dir)
     since = parser.add_mutually_exclusive_group()
     since.add_argument("--since", type=int, default=0, metavar="N", help="count the calls after the first N lines")
     since.add_argument("--since-mark", "--mark", dest="since_mark", metavar="NAME", help="count the calls after a mark")
     parser.add_argument("--key", metavar="ACCESS_KEY_ID", help="count only the calls signed with this access key id")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    late = argparse.ArgumentParser(add_help=False)
-    late.add_argument("--state-dir", type=Path, default=argparse.SUPPRESS, help=state_dir_help)
     actions = parser.add_subparsers(dest="action")
     marker = actions.add_parser("mark", parents=[late], help="record the log's current line count under a name")
     marker.add_argument("name")

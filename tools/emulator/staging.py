@@ -70,11 +70,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from tools.emulator import files
 
 STAGE_FILE = "stage.json"
 VERSION = 1
@@ -254,18 +254,7 @@ def read(state_dir: Path | str) -> dict[str, Any]:
 
 def write(state_dir: Path | str, stage: dict[str, Any]) -> None:
     """Write the stage file atomically (a reader sees the old file or the new one, never half)."""
-    directory = Path(state_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    stage = {**stage, "version": VERSION}
-    descriptor, temporary = tempfile.mkstemp(prefix=".stage-", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(descriptor, "w") as handle:
-            json.dump(stage, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(temporary, stage_path(directory))
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    files.write_json(stage_path(state_dir), {**stage, "version": VERSION})
 
 
 def target_step(
@@ -492,16 +481,12 @@ python -m tools.emulator stage [--state-dir DIR] ACTION ...
 
 def cli(argv: list[str], default_state_dir: Path) -> None:
     """The ``stage`` sub-command of ``python -m tools.emulator``."""
-    state_dir_help = "the emulator's state directory (default: $MUEJAM_EMULATOR_STATE or .emulator)"
     parser = argparse.ArgumentParser(
         prog="python -m tools.emulator stage",
         usage=USAGE,
         description="Stage target health and Auto Scaling instance states in a running emulator.",
     )
-    parser.add_argument("--state-dir", type=Path, default=default_state_dir, help=state_dir_help)
-    # Accepted after the action too; SUPPRESS keeps the value given before it.
-    late = argparse.ArgumentParser(add_help=False)
-    late.add_argument("--state-dir", type=Path, default=argparse.SUPPRESS, help=state_dir_help)
+    late = files.state_dir_option(parser, default_state_dir)
     actions = parser.add_subparsers(dest="action", required=True)
 
     health = actions.add_parser("target-health", parents=[late], help="stage the health of targets")
