@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +62,13 @@ def run_module(endpoint: str, module: str, args: dict[str, Any], check: bool = F
     return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
 
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """One emulator per test module, on a free port, stopped at the end whatever happens (and,
-    should this test process be killed before it can stop it, exiting by itself: --owner-pid)."""
-    state_dir = tmp_path_factory.mktemp("emulator")
-    launcher("start", "--port", "0", "--state-dir", str(state_dir), "--owner-pid", str(os.getpid()))
+@contextmanager
+def started_emulator(state_dir: Path, *start_args: str) -> Iterator[dict[str, Any]]:
+    """An emulator started by the launcher on a free port (``start ... START_ARGS``), stopped at
+    the end whatever happens (and, should this test process be killed before it can stop it,
+    exiting by itself: --owner-pid): its state directory, endpoint, a boto3 client factory, an AMI
+    id, the launcher and a way to run one module against it."""
+    launcher("start", "--port", "0", "--state-dir", str(state_dir), "--owner-pid", str(os.getpid()), *start_args)
     try:
         endpoint = (state_dir / "endpoint").read_text().strip()
 
@@ -90,6 +92,19 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         }
     finally:
         launcher("stop", "--state-dir", str(state_dir))
+
+
+@pytest.fixture(scope="session")
+def emulator_starter() -> Any:
+    """:func:`started_emulator`, for a test module whose emulator starts with options of its own."""
+    return started_emulator
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One emulator per test module (:func:`started_emulator`)."""
+    with started_emulator(tmp_path_factory.mktemp("emulator")) as started:
+        yield started
 
 
 @pytest.fixture

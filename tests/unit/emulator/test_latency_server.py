@@ -10,56 +10,28 @@ machine makes the polls slower, never the answers different.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
 from tools.emulator import latency, staging
 
-ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"
 SLOW = 1000.0  # the time scale that makes every transition outlast the test
 NEVER = {name: 10**6 for name in latency.NAMES}
 NOW = {name: 0 for name in latency.NAMES}
 
 
-def launcher(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tools.emulator", *args], cwd=ROOT, check=True, capture_output=True, text=True
-    )
-
-
 @pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def emulator(tmp_path_factory: pytest.TempPathFactory, emulator_starter: Any) -> Iterator[dict[str, Any]]:
     """A server started with the model on (``start --latency``), over an old server's latency file."""
     state_dir = tmp_path_factory.mktemp("latency")
     latency.turn_on(state_dir, 7.0, {"instance_pending": 1})  # an old server's file: start must drop it
-    launcher("start", "--port", "0", "--state-dir", str(state_dir), "--owner-pid", str(os.getpid()), "--latency", "1")
-    try:
-        endpoint = (state_dir / "endpoint").read_text().strip()
-
-        def client(service: str) -> Any:
-            return boto3.client(
-                service,
-                region_name=REGION,
-                endpoint_url=endpoint,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-            )
-
-        ec2 = client("ec2")
-        image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        yield {"state_dir": state_dir, "client": client, "image_id": image_id}
-    finally:
-        launcher("stop", "--state-dir", str(state_dir))
+    with emulator_starter(state_dir, "--latency", "1") as started:
+        yield started
 
 
 def set_latency(emulator: dict[str, Any], scale: float = 1.0, **durations: float) -> None:
@@ -140,7 +112,9 @@ def test_start_drops_an_old_file_and_switches_the_model_on(emulator: dict[str, A
     assert f"latency file {emulator['state_dir'] / 'latency.json'}" in log
     for patch in ("core_latency_transitions", "ec2_nat_gateway_latency", "autoscaling_instance_latency"):
         assert patch in log
-    shown = json.loads(launcher("latency", "--state-dir", str(emulator["state_dir"]), "show", "--json").stdout)
+    shown = json.loads(
+        emulator["launcher"]("latency", "--state-dir", str(emulator["state_dir"]), "show", "--json").stdout
+    )
     assert shown["on"] is True
     assert shown["scale"] == 1.0  # --latency 1, not the old file's 7
     assert shown["durations"]["instance_pending"]["seconds"] == 30.0
@@ -160,7 +134,7 @@ def test_a_nat_gateway_is_pending_then_available_and_holds_its_address(emulator:
     assert error_code(lambda: ec2.release_address(AllocationId=allocation_id)) == "AuthFailure"
     assert error_code(lambda: ec2.disassociate_address(AssociationId=address["AssociationId"])) == "AuthFailure"
 
-    launcher("latency", "--state-dir", str(emulator["state_dir"]), "on", "--scale", "0")
+    emulator["launcher"]("latency", "--state-dir", str(emulator["state_dir"]), "on", "--scale", "0")
     until(lambda: nat_state(ec2, nat_id), "available")
     assert error_code(lambda: ec2.release_address(AllocationId=allocation_id)) == "AuthFailure"  # still in use
 
@@ -409,7 +383,7 @@ def test_switching_the_model_off_gives_moto_s_answers_and_on_again_the_model_s(e
     allocation_id = ec2.allocate_address(Domain="vpc")["AllocationId"]
     nat_id = ec2.create_nat_gateway(SubnetId=net["subnet"], AllocationId=allocation_id)["NatGateway"]["NatGatewayId"]
     assert nat_state(ec2, nat_id) == "pending"
-    launcher("latency", "--state-dir", str(emulator["state_dir"]), "off")
+    emulator["launcher"]("latency", "--state-dir", str(emulator["state_dir"]), "off")
     assert nat_state(ec2, nat_id) == "available"
     set_latency(emulator, 1.0, **NEVER)
     assert nat_state(ec2, nat_id) == "pending"  # its creation was recorded: it counts again
