@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.emulator import request_counts
+from tools.emulator.patches import request_log
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TASK = "Wait until the stack is ready to serve"
@@ -98,7 +99,8 @@ class Bench:
             raise SystemExit(1)
         output = json.loads(completed.stdout)
         stats = output["stats"]["localhost"]
-        calls = request_counts.count(self.state_dir, since=request_counts.since_mark(self.state_dir, mark))
+        since = request_counts.since_mark(self.state_dir, mark)
+        calls = request_counts.count(self.state_dir, since=since)
         return {
             "label": label,
             "wall": wall,
@@ -108,6 +110,7 @@ class Bench:
             "calls": calls["total"],
             "mutating": calls["mutating"],
             "output": output,
+            "requests": request_log.read(self.state_dir, since=since),
         }
 
 
@@ -156,6 +159,33 @@ def target_group_timing(state_dir: Path, scale: float) -> tuple[float, int]:
     )
     group = elbv2.describe_target_groups()["TargetGroups"][0]
     return group["HealthCheckIntervalSeconds"] * scale, group["HealthyThresholdCount"]
+
+
+# The calls that start what AWS is slow at, and what waits on it: when each was first made.
+MILESTONES = (
+    ("CreateLoadBalancer", "the ALB created (provisioning starts)"),
+    ("CreateNatGateway", "the first NAT gateway created (pending starts)"),
+    ("CreateAutoScalingGroup", "the Auto Scaling group created (instances launch)"),
+    ("DeleteNatGateway", "the first NAT gateway deletion started"),
+    ("DeleteAutoScalingGroup", "the Auto Scaling group deletion started"),
+    ("DeleteLoadBalancer", "the ALB deletion started"),
+    ("DeleteVpc", "the VPC deleted (the last step)"),
+)
+
+
+def milestones(requests: list[request_log.Request], started: float) -> list[tuple[float, str]]:
+    """(seconds after ``started``, what) for each milestone call that a run's requests include, first call only."""
+    seen: dict[str, float] = {}
+    for request in requests:
+        if request.action not in seen and request.status < 400:
+            seen[request.action] = request.time - started
+    return [(seen[action], what) for action, what in MILESTONES if action in seen]
+
+
+def print_milestones(row: Mapping[str, Any]) -> None:
+    print("    when the slow steps started (seconds after the run started):")
+    for offset, what in milestones(row["requests"], row["started"]):
+        print(f"    {offset:7.1f} s  {what}")
 
 
 def line(row: Mapping[str, Any]) -> str:
@@ -247,6 +277,7 @@ def latency(bench: Bench, state_dir: Path, scale: float) -> None:
         f"  time until ready {until_ready:.1f} s; critical path {critical:.1f} s;"
         f" ratio {until_ready / critical:.2f} (target <= {TARGETS['ready']})"
     )
+    print_milestones(cold)
     print_slowest(cold)
     teardown = bench.run("teardown.yml", "teardown.yml", "-e", "teardown_confirm=local")
     critical = teardown_critical_path(durations)
@@ -255,6 +286,7 @@ def latency(bench: Bench, state_dir: Path, scale: float) -> None:
         f"  teardown {teardown['wall']:.1f} s; critical path {critical:.1f} s;"
         f" ratio {teardown['wall'] / critical:.2f} (target <= {TARGETS['teardown']})"
     )
+    print_milestones(teardown)
     print_slowest(teardown)
 
 

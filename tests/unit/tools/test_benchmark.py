@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tools.benchmark import converge_critical_path, teardown_critical_path
+from tools.benchmark import converge_critical_path, milestones, teardown_critical_path
+from tools.emulator.patches import request_log
 
 DURATIONS = {
     "nat_gateway_pending": 100.0,
@@ -34,3 +35,22 @@ class TestTeardownCriticalPath:
 
     def test_the_instances_shutting_down_when_longer(self) -> None:
         assert teardown_critical_path({**DURATIONS, "instance_shutting_down": 300.0}) == 300
+
+
+class TestMilestones:
+    def test_the_first_successful_call_of_each_milestone_in_the_order_of_the_table(self) -> None:
+        started = 1000.0
+        requests = [
+            request_log.Request(1001.0, "ec2", "CreateVpc", 200, "k"),
+            request_log.Request(1004.0, "ec2", "CreateNatGateway", 400, "k", "throttle"),  # refused: not started
+            request_log.Request(1009.0, "ec2", "CreateNatGateway", 200, "k"),
+            request_log.Request(1010.0, "ec2", "CreateNatGateway", 200, "k"),
+            request_log.Request(1007.5, "elbv2", "CreateLoadBalancer", 200, "k"),
+        ]
+        assert milestones(requests, started) == [
+            (7.5, "the ALB created (provisioning starts)"),
+            (9.0, "the first NAT gateway created (pending starts)"),
+        ]
+
+    def test_a_run_without_any_milestone_call_has_none(self) -> None:
+        assert milestones([request_log.Request(5.0, "ec2", "DescribeVpcs", 200, "k")], 0.0) == []
