@@ -77,16 +77,18 @@ DEFAULT_ROUTE = "0.0.0.0/0"
 NAT_READY = "available"
 GONE = ("failed", "deleting", "deleted")  # states a NAT gateway never leaves for available
 
-# botocore's NatGatewayAvailable (ec2 waiters-2.json) plus retries on throttling: a wait of minutes
-# polls often enough to meet EC2's request limits, and one throttled poll must not end it. The delay
-# and the attempts are set per wait from its timeout (waiter_for).
+# botocore's NatGatewayAvailable (ec2 waiters-2.json) plus retries on throttling: one throttled poll
+# must not end a wait of minutes. It polls every 5 s, not botocore's 15 s, which would lose 7.5 s
+# on average on the critical path (the Auto Scaling group waits on it); 12 describes a minute are
+# far within EC2's request limits. The delay and the attempts are set per wait from its timeout
+# (waiter_for).
 WAITERS: dict[str, Any] = {
     "version": 2,
     "waiters": {
         "NatGatewaysAvailable": {
             "operation": "DescribeNatGateways",
-            "delay": 15,
-            "maxAttempts": 40,
+            "delay": 5,
+            "maxAttempts": 120,
             "acceptors": [
                 {"state": "success", "matcher": "pathAll", "argument": "NatGateways[].State", "expected": "available"},
                 *(

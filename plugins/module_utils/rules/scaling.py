@@ -26,6 +26,9 @@ _INSTANCE_TYPE = re.compile(
     r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|[0-9]+xlarge|metal(-[0-9]+xl)?)$"
 )
 _DEVICE = re.compile(r"^/dev/[a-z0-9]+$")
+# How often EC2 publishes an instance's AWS/EC2 metrics (CPUUtilization, which the alarms watch):
+# every minute with detailed monitoring, every five minutes without (basic monitoring).
+EC2_METRIC_RESOLUTION = {True: 60, False: 300}
 _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$")
 _TARGET_GROUP_ARN = re.compile(
     r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$"
@@ -160,9 +163,25 @@ def _check_scaling(inputs: Inputs) -> None:
         )
     periods = inputs.in_range("scaling_group_alarm_evaluation_periods", 1, None)
     period = inputs.get("scaling_group_alarm_period", "int")
+    detailed = inputs.get("scaling_group_detailed_monitoring", "bool")
     if period is not None and (period <= 0 or (period not in (10, 30) and period % 60 != 0)):
         inputs.add("scaling_group_alarm_period", "must be 10, 30 or a multiple of 60 seconds")
         period = None
+    if period is not None and detailed is not None:
+        resolution = metric_resolution(detailed)
+        if period % resolution != 0:
+            fix = (
+                f"a multiple of {resolution} s"
+                if detailed
+                else f"scaling_group_detailed_monitoring=true (a datapoint every 60 s) or a multiple of {resolution} s"
+            )
+            inputs.add(
+                "scaling_group_alarm_period",
+                f"must fit how often EC2 publishes CPUUtilization, every {resolution} s with detailed monitoring "
+                f"{'on' if detailed else 'off'}: a shorter or unaligned period has periods without a datapoint; "
+                f"set {fix}",
+            )
+            period = None
     if period is not None and periods is not None:
         window = period * periods
         if window < 60:
@@ -177,3 +196,8 @@ def _check_scaling(inputs: Inputs) -> None:
                 f"times scaling_group_alarm_evaluation_periods ({periods}) is {window} s; "
                 "CloudWatch evaluates at most one day",
             )
+
+
+def metric_resolution(detailed_monitoring: bool) -> int:
+    """Seconds between the datapoints of an instance's AWS/EC2 metrics, with detailed monitoring on or off."""
+    return EC2_METRIC_RESOLUTION[bool(detailed_monitoring)]

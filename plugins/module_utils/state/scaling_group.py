@@ -55,6 +55,7 @@ TEMPLATE_DATA = (
     "InstanceType",
     "UserData",
     "IamInstanceProfile",
+    "Monitoring",
     "MetadataOptions",
     "BlockDeviceMappings",
     "NetworkInterfaces",
@@ -114,6 +115,7 @@ MANAGED: dict[str, dict[str, str | None]] = {
         "instance_type": "launch_template.instance_type",
         "user_data": "launch_template.user_data_sha256",
         "iam_instance_profile": "launch_template.iam_instance_profile",
+        "monitoring": "launch_template.detailed_monitoring",
         "metadata_options": "launch_template.metadata_options",
         "block_device_mappings": "launch_template.block_device_mappings",
         "network_interfaces": "launch_template.network_interfaces",
@@ -431,6 +433,7 @@ def _launch_template(call: Callable[..., Any], ec2: Any, name: str) -> tuple[dic
         "instance_type": data.get("InstanceType", ""),
         "user_data_sha256": user_data_digest(data.get("UserData", "")),
         "iam_instance_profile": profile.get("Arn") or profile.get("Name") or "",
+        "detailed_monitoring": bool((data.get("Monitoring") or {}).get("Enabled", False)),
         "metadata_options": _snake_keys(data.get("MetadataOptions") or {}),
         "block_device_mappings": sorted(
             _snake_keys(data.get("BlockDeviceMappings") or []), key=lambda mapping: mapping.get("device_name", "")
@@ -578,6 +581,7 @@ def wanted(inputs: Mapping[str, Any], names: Mapping[str, Any], found: Mapping[s
             "instance_type": inputs["instance_type"],
             "user_data_sha256": user_data_digest(stored_user_data),
             "iam_instance_profile": ids.get("instance_profile_arn", ""),
+            "detailed_monitoring": bool(inputs["detailed_monitoring"]),
             "metadata_options": {**METADATA_OPTIONS, "http_put_response_hop_limit": int(inputs["metadata_hop_limit"])},
             "block_device_mappings": [{"device_name": inputs["root_device_name"], "ebs": root_ebs}],
             "network_interfaces": [

@@ -31,6 +31,7 @@ from conftest import Converged
 from test_coverage import example_inputs
 
 from ansible_collections.muejam.infra.plugins.module_utils import names, state
+from ansible_collections.muejam.infra.plugins.module_utils.rules import scaling
 from ansible_collections.muejam.infra.plugins.module_utils.state import scaling_group as part
 
 ROLE = "scaling_group"
@@ -176,6 +177,7 @@ def converged_responses(inputs: dict[str, Any]) -> dict[tuple[str, str], Any]:
                     "VersionDescription": "",
                     "LaunchTemplateData": {
                         "IamInstanceProfile": {"Arn": PROFILE_ARN},
+                        "Monitoring": {"Enabled": True},
                         "BlockDeviceMappings": [
                             {
                                 "DeviceName": "/dev/xvda",
@@ -811,6 +813,10 @@ DRIFTS: dict[str, tuple[Callable[[Converged], Callable[[], None]], set[tuple[str
         new_template_version(setter("InstanceType", value="t3.large")),
         {("launch_template", "instance_type")},
     ),
+    "template detailed monitoring off": (
+        new_template_version(setter("Monitoring", value={"Enabled": False})),
+        {("launch_template", "detailed_monitoring")},
+    ),
     "template user data": (
         new_template_version(setter("UserData", value=base64.b64encode(b"#!/bin/bash\necho other\n").decode())),
         {("launch_template", "user_data_sha256")},
@@ -932,3 +938,19 @@ def latency(converged: Converged, *args: str) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def test_each_alarm_period_fits_how_often_its_metric_is_published(converged: Converged) -> None:
+    """The CPU alarms watch AWS/EC2 CPUUtilization, which EC2 publishes every 60 s with detailed
+    monitoring (the launch template's) and every 300 s without: read both back from the stack."""
+    template = converged.client("ec2").describe_launch_template_versions(
+        LaunchTemplateName=TEMPLATE, Versions=["$Latest"]
+    )["LaunchTemplateVersions"][0]["LaunchTemplateData"]
+    detailed = bool(template.get("Monitoring", {}).get("Enabled"))
+    assert detailed, "detailed monitoring is on by default"
+    alarms = converged.client("cloudwatch").describe_alarms(AlarmNamePrefix="muejam-local-cpu-")["MetricAlarms"]
+    assert sorted(alarm["AlarmName"] for alarm in alarms) == ["muejam-local-cpu-high", "muejam-local-cpu-low"]
+    for alarm in alarms:
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/EC2", "CPUUtilization")
+        assert alarm["Period"] >= scaling.metric_resolution(detailed)
+        assert alarm["Period"] % scaling.metric_resolution(detailed) == 0

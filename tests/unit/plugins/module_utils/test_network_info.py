@@ -190,9 +190,9 @@ class TestWaiterFor:
     def test_polls_for_the_whole_timeout(self) -> None:
         client = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
         _, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=600)
-        assert config == {"Delay": 15, "MaxAttempts": 41}
-        _, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=20)
-        assert config == {"Delay": 15, "MaxAttempts": 3}
+        assert config == {"Delay": 5, "MaxAttempts": 121}
+        _, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=12)
+        assert config == {"Delay": 5, "MaxAttempts": 4}
 
     def test_never_sleeps_past_a_short_timeout(self) -> None:
         client = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")

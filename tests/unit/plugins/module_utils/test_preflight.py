@@ -198,6 +198,23 @@ class TestCheckInputs:
         values = good_values(stack_app_port=81, instance_bootstrap_app_user="root", **ports)
         assert check_inputs(values, SPECS) == []
 
+    def test_refuses_alarm_periods_shorter_than_basic_monitorings_five_minutes_naming_the_fix(self) -> None:
+        [problem] = check_inputs(good_values(scaling_group_detailed_monitoring="false"), SPECS)
+        assert problem.variable == "scaling_group_alarm_period"
+        assert "every 300 s with detailed monitoring off" in str(problem)
+        assert "scaling_group_detailed_monitoring=true" in str(problem)
+
+    @pytest.mark.parametrize(
+        ("detailed", "period", "refused"),
+        [("true", "60", False), ("true", "120", False), ("true", "30", True), ("false", "300", False),
+         ("false", "600", False), ("false", "120", True), ("false", "420", True)],
+    )  # fmt: skip
+    def test_accepts_exactly_the_periods_that_fit_the_metrics_resolution(
+        self, detailed: str, period: str, refused: bool
+    ) -> None:
+        values = good_values(scaling_group_detailed_monitoring=detailed, scaling_group_alarm_period=period)
+        assert ("scaling_group_alarm_period" in variables(check_inputs(values, SPECS))) is refused
+
     def test_converts_strings_as_ansible_does(self) -> None:
         assert check_inputs(good_values(scaling_group_max_size="10", load_balancer_http2="yes"), SPECS) == []
 
