@@ -9,10 +9,7 @@ Two halves:
   back the part is in sync again.
 
 What cannot be changed behind the back here, so is covered by the pure half only: a security group's
-description (immutable in AWS too); the group's default cooldown (moto's UpdateAutoScalingGroup
-ignores DefaultCooldown, so the role could not correct it in the emulator either); the launch
-template's own tags (moto's DescribeLaunchTemplates returns the tags the template was created with,
-not those DeleteTags/CreateTags leave, which AWS returns).
+description (immutable in AWS too).
 """
 
 from __future__ import annotations
@@ -91,7 +88,7 @@ class NotFound(Exception):
 
 
 def raises(code: str) -> Callable[[dict[str, Any]], Any]:
-    def answer(_: dict[str, Any]) -> Any:
+    def answer(_unused: dict[str, Any]) -> Any:
         raise NotFound(code)
 
     return answer
@@ -116,7 +113,7 @@ def converged_responses(inputs: dict[str, Any]) -> dict[tuple[str, str], Any]:
         for port in inputs["egress_ports"]
     ]
     return {
-        ("ec2", "describe_security_groups"): lambda _: {
+        ("ec2", "describe_security_groups"): lambda _unused: {
             "SecurityGroups": [
                 {
                     "GroupId": APP_SG,
@@ -137,7 +134,7 @@ def converged_responses(inputs: dict[str, Any]) -> dict[tuple[str, str], Any]:
                 }
             ]
         },
-        ("iam", "get_role"): lambda _: {
+        ("iam", "get_role"): lambda _unused: {
             "Role": {
                 "RoleName": n["instance_role"],
                 "Arn": "arn:aws:iam::123456789012:role/muejam-local-app",
@@ -151,7 +148,7 @@ def converged_responses(inputs: dict[str, Any]) -> dict[tuple[str, str], Any]:
             {"AttachedPolicies": [{"PolicyArn": inputs["managed_policy_arns"][1]}], "IsTruncated": True, "Marker": "m"},
             {"AttachedPolicies": [{"PolicyArn": inputs["managed_policy_arns"][0]}], "IsTruncated": False},
         ],
-        ("iam", "get_instance_profile"): lambda _: {
+        ("iam", "get_instance_profile"): lambda _unused: {
             "InstanceProfile": {
                 "InstanceProfileName": n["instance_profile"],
                 "Arn": PROFILE_ARN,
@@ -159,7 +156,7 @@ def converged_responses(inputs: dict[str, Any]) -> dict[tuple[str, str], Any]:
                 "Tags": named("instance_profile"),
             }
         },
-        ("ec2", "describe_launch_templates"): lambda _: {
+        ("ec2", "describe_launch_templates"): lambda _unused: {
             "LaunchTemplates": [
                 {
                     "LaunchTemplateId": "lt-1",
@@ -170,7 +167,7 @@ def converged_responses(inputs: dict[str, Any]) -> dict[tuple[str, str], Any]:
                 }
             ]
         },
-        ("ec2", "describe_launch_template_versions"): lambda _: {
+        ("ec2", "describe_launch_template_versions"): lambda _unused: {
             "LaunchTemplateVersions": [
                 {
                     "VersionNumber": 3,
@@ -215,7 +212,7 @@ def converged_responses(inputs: dict[str, Any]) -> dict[tuple[str, str], Any]:
                 }
             ]
         },
-        ("autoscaling", "describe_auto_scaling_groups"): lambda _: {
+        ("autoscaling", "describe_auto_scaling_groups"): lambda _unused: {
             "AutoScalingGroups": [
                 {
                     "AutoScalingGroupName": n["auto_scaling_group"],
@@ -243,7 +240,7 @@ def converged_responses(inputs: dict[str, Any]) -> dict[tuple[str, str], Any]:
                 }
             ]
         },
-        ("autoscaling", "describe_policies"): lambda _: {
+        ("autoscaling", "describe_policies"): lambda _unused: {
             "ScalingPolicies": [
                 {
                     "PolicyName": n[key],
@@ -257,7 +254,7 @@ def converged_responses(inputs: dict[str, Any]) -> dict[tuple[str, str], Any]:
                 for key, adjustment in (("scale_out_policy", 2), ("scale_in_policy", -1))
             ]
         },
-        ("cloudwatch", "describe_alarms"): lambda _: {
+        ("cloudwatch", "describe_alarms"): lambda _unused: {
             "MetricAlarms": [
                 {
                     "AlarmName": n[key],
@@ -281,7 +278,7 @@ def converged_responses(inputs: dict[str, Any]) -> dict[tuple[str, str], Any]:
                 )
             ]
         },
-        ("ec2", "describe_route_tables"): lambda _: {
+        ("ec2", "describe_route_tables"): lambda _unused: {
             "RouteTables": [
                 {
                     "Associations": [{"SubnetId": subnet}],
@@ -290,7 +287,7 @@ def converged_responses(inputs: dict[str, Any]) -> dict[tuple[str, str], Any]:
                 for subnet in SUBNETS
             ]
         },
-        ("ec2", "describe_nat_gateways"): lambda _: {
+        ("ec2", "describe_nat_gateways"): lambda _unused: {
             "NatGateways": [{"NatGatewayId": f"nat-{subnet[-1]}", "State": "available"} for subnet in SUBNETS]
         },
     }
@@ -312,14 +309,14 @@ class TestRead:
         fake = FakeAWS(converged_responses(inputs))
         plan(fake, inputs, retry=True)
         assert len(fake.calls) == 12  # 11 actions: ListAttachedRolePolicies has two pages here
-        assert len({(service, method) for service, method, _ in fake.calls}) == 11
-        assert all(kwargs.get("aws_retry") is True for _, _, kwargs in fake.calls)
+        assert len({(service, method) for service, method, _unused in fake.calls}) == 11
+        assert all(kwargs.get("aws_retry") is True for _unused, _unused, kwargs in fake.calls)
 
     def test_asks_for_the_latest_version_and_the_policies_and_alarms_by_name_at_once(self) -> None:
         inputs = inputs_given()
         fake = FakeAWS(converged_responses(inputs))
         plan(fake, inputs)
-        requests = {method: kwargs for _, method, kwargs in fake.calls}
+        requests = {method: kwargs for _unused, method, kwargs in fake.calls}
         assert requests["describe_launch_template_versions"]["Versions"] == ["$Latest"]
         assert requests["describe_alarms"]["AlarmNames"] == ["muejam-local-cpu-high", "muejam-local-cpu-low"]
         assert requests["describe_policies"]["PolicyNames"] == ["muejam-local-scale-out", "muejam-local-scale-in"]
@@ -368,7 +365,7 @@ class TestRead:
         responses = converged_responses(inputs)
         groups = responses[("autoscaling", "describe_auto_scaling_groups")]({})
         groups["AutoScalingGroups"][0]["DefaultCooldown"] = 60
-        responses[("autoscaling", "describe_auto_scaling_groups")] = lambda _: groups
+        responses[("autoscaling", "describe_auto_scaling_groups")] = lambda _unused: groups
         assert plan(FakeAWS(responses), inputs)["differences"] == [
             {"resource": "auto_scaling_group", "attribute": "default_cooldown", "wanted": 300, "found": 60}
         ]
@@ -382,8 +379,8 @@ class TestRead:
         templates["LaunchTemplates"][0]["Tags"] = [
             t for t in templates["LaunchTemplates"][0]["Tags"] if t["Key"] != "ManagedBy"
         ]
-        responses[("ec2", "describe_security_groups")] = lambda _: groups
-        responses[("ec2", "describe_launch_templates")] = lambda _: templates
+        responses[("ec2", "describe_security_groups")] = lambda _unused: groups
+        responses[("ec2", "describe_launch_templates")] = lambda _unused: templates
         differences = plan(FakeAWS(responses), inputs)["differences"]
         assert [(d["resource"], d["attribute"]) for d in differences] == [
             ("app_security_group", "description"),
@@ -395,7 +392,7 @@ class TestRead:
         responses = converged_responses(inputs)
         versions = responses[("ec2", "describe_launch_template_versions")]({})
         versions["LaunchTemplateVersions"][0]["LaunchTemplateData"]["KeyName"] = "debug"
-        responses[("ec2", "describe_launch_template_versions")] = lambda _: versions
+        responses[("ec2", "describe_launch_template_versions")] = lambda _unused: versions
         differences = plan(FakeAWS(responses), inputs)["differences"]
         assert differences == [
             {"resource": "launch_template", "attribute": "other_settings", "wanted": [], "found": ["KeyName"]}
@@ -404,7 +401,7 @@ class TestRead:
     def test_a_pending_nat_gateway_is_a_difference(self) -> None:
         inputs = inputs_given()
         responses = converged_responses(inputs)
-        responses[("ec2", "describe_nat_gateways")] = lambda _: {
+        responses[("ec2", "describe_nat_gateways")] = lambda _unused: {
             "NatGateways": [
                 {"NatGatewayId": f"nat-{s[-1]}", "State": "pending" if s == "subnet-b" else "available"}
                 for s in SUBNETS
@@ -447,18 +444,18 @@ class TestRead:
         }
         app = responses[("ec2", "describe_security_groups")]({})["SecurityGroups"][0]
         alb = {"GroupId": ALB_SG, "GroupName": "muejam-local-alb-sg"}
-        responses[("ec2", "describe_security_groups")] = lambda _: {"SecurityGroups": [alb, app]}
+        responses[("ec2", "describe_security_groups")] = lambda _unused: {"SecurityGroups": [alb, app]}
         responses[("elbv2", "describe_target_groups")] = {"TargetGroups": [{"TargetGroupArn": TG}]}
         fake = FakeAWS(responses)
         result = plan(fake, inputs)
         assert result["differences"] == []
-        groups = next(kwargs for _, method, kwargs in fake.calls if method == "describe_security_groups")
+        groups = next(kwargs for _unused, method, kwargs in fake.calls if method == "describe_security_groups")
         assert groups["Filters"][1] == {"Name": "group-name", "Values": ["muejam-local-app-sg", "muejam-local-alb-sg"]}
 
     def test_an_unreadable_trust_policy_is_an_error_naming_it(self) -> None:
         inputs = inputs_given()
         responses = converged_responses(inputs)
-        responses[("iam", "get_role")] = lambda _: {
+        responses[("iam", "get_role")] = lambda _unused: {
             "Role": {"RoleName": "muejam-local-app", "Arn": "a", "AssumeRolePolicyDocument": "{not json"}
         }
         with pytest.raises(state.StateError, match="trust policy of the instances' IAM role is not JSON"):
@@ -699,6 +696,7 @@ POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 
 DRIFTS: dict[str, tuple[Callable[[Converged], Callable[[], None]], set[tuple[str, str]]]] = {
     "group max size": (update_group(MaxSize=7), {("auto_scaling_group", "max_size")}),
+    "group default cooldown": (update_group(DefaultCooldown=60), {("auto_scaling_group", "default_cooldown")}),
     "group min size": (update_group(MinSize=1), {("auto_scaling_group", "min_size")}),
     "group health check type": (update_group(HealthCheckType="EC2"), {("auto_scaling_group", "health_check_type")}),
     "group grace period": (
@@ -749,6 +747,14 @@ DRIFTS: dict[str, tuple[Callable[[Converged], Callable[[], None]], set[tuple[str
     ),
     "security group ingress added": (add_ingress, {("app_security_group", "ingress")}),
     "security group egress removed": (remove_egress, {("app_security_group", "egress")}),
+    "template tag removed": (
+        remove_ec2_tag(
+            lambda aws: aws.client("ec2").describe_launch_templates(LaunchTemplateNames=[TEMPLATE])["LaunchTemplates"][
+                0
+            ]["LaunchTemplateId"]
+        ),
+        {("launch_template", "tags")},
+    ),
     "security group tag removed": (
         remove_ec2_tag(lambda aws: app_group(aws)["GroupId"]),
         {("app_security_group", "tags")},

@@ -1,0 +1,62 @@
+"""A group's DefaultCooldown is what CreateAutoScalingGroup and UpdateAutoScalingGroup set, 0 included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tools.emulator.patches import autoscaling_default_cooldown as patch
+
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def autoscaling() -> Iterator[Any]:
+    patch.apply()
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name=REGION)
+        image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        ec2.create_launch_template(LaunchTemplateName="t-lt", LaunchTemplateData={"ImageId": image_id})
+        yield boto3.client("autoscaling", region_name=REGION)
+
+
+def create(client: Any, name: str, **extra: Any) -> None:
+    client.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateName": "t-lt", "Version": "$Latest"},
+        MinSize=0,
+        MaxSize=1,
+        AvailabilityZones=[f"{REGION}a"],
+        **extra,
+    )
+
+
+def cooldown(client: Any, name: str) -> int:
+    return client.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]["DefaultCooldown"]
+
+
+class TestDefaultCooldown:
+    def test_an_update_sets_it(self, autoscaling: Any) -> None:
+        create(autoscaling, "g", DefaultCooldown=300)
+        autoscaling.update_auto_scaling_group(AutoScalingGroupName="g", DefaultCooldown=60)
+        assert cooldown(autoscaling, "g") == 60
+
+    def test_an_update_that_does_not_name_it_keeps_it(self, autoscaling: Any) -> None:
+        create(autoscaling, "g", DefaultCooldown=120)
+        autoscaling.update_auto_scaling_group(AutoScalingGroupName="g", MaxSize=2)
+        assert cooldown(autoscaling, "g") == 120
+
+    def test_zero_is_zero_at_creation_and_in_an_update(self, autoscaling: Any) -> None:
+        create(autoscaling, "zero", DefaultCooldown=0)
+        assert cooldown(autoscaling, "zero") == 0
+        create(autoscaling, "later", DefaultCooldown=300)
+        autoscaling.update_auto_scaling_group(AutoScalingGroupName="later", DefaultCooldown=0)
+        assert cooldown(autoscaling, "later") == 0
+
+    def test_a_group_created_without_it_has_aws_default_of_300(self, autoscaling: Any) -> None:
+        create(autoscaling, "g")
+        assert cooldown(autoscaling, "g") == 300
