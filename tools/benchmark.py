@@ -99,8 +99,9 @@ class Bench:
             raise SystemExit(1)
         output = json.loads(completed.stdout)
         stats = output["stats"]["localhost"]
-        since = request_counts.since_mark(self.state_dir, mark)
-        calls = request_counts.count(self.state_dir, since=since)
+        # One read of the request log serves the counts and the milestones.
+        requests = request_log.read(self.state_dir, since=request_counts.since_mark(self.state_dir, mark))
+        calls = request_counts.summary(requests)
         return {
             "label": label,
             "wall": wall,
@@ -110,7 +111,7 @@ class Bench:
             "calls": calls["total"],
             "mutating": calls["mutating"],
             "output": output,
-            "requests": request_log.read(self.state_dir, since=since),
+            "requests": requests,
         }
 
 
