@@ -7,7 +7,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 EMULATOR_STATE ?= $(CURDIR)/.emulator
 EMULATOR_PORT ?= 4566
 
-.PHONY: help setup emulator demo down teardown test lint unit molecule benchmark clean
+.PHONY: help setup emulator demo down teardown test lint unit molecule sanity changelog benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,17 +32,23 @@ down: ## Stop the local AWS emulator and the reference /health server
 	  $(VENV)/bin/python -m tools.health_server stop --state-dir $(EMULATOR_STATE)/health; \
 	  $(VENV)/bin/python -m tools.emulator stop --state-dir $(EMULATOR_STATE); fi
 
-test: setup ## Set up and run the whole test suite (lint, unit, molecule) on its own emulator
+test: setup ## Set up and run the whole test suite (lint, unit, molecule, ansible-test sanity and units)
 	@bash scripts/test.sh
 
-lint: setup ## ruff and ansible-lint (production profile)
+lint: setup ## ruff, ansible-lint (production profile) and antsibull-changelog lint
 	@bash scripts/test.sh lint
 
-unit: setup ## Unit tests only
+unit: setup ## Unit tests only (pytest, and ansible-test units for the pure ones)
 	@bash scripts/test.sh unit
 
 molecule: setup ## Molecule scenarios only, on their own emulator
 	@bash scripts/test.sh molecule
+
+sanity: setup ## ansible-test sanity and units on a copy laid out as ansible_collections/muejam/infra
+	@bash scripts/test.sh sanity
+
+changelog: setup ## Regenerate CHANGELOG.md and changelogs/changelog.yaml from changelogs/fragments
+	antsibull-changelog release --update-existing --refresh-fragments without-archives
 
 benchmark: setup ## Time site.yml (first and second run), check mode, readiness, audit and teardown
 	@bash scripts/benchmark.sh

@@ -27,7 +27,8 @@ find_python() {
     done
     # pyenv installs that are not the active version are not on PATH through the shims.
     local pyenv_root="${PYENV_ROOT:-$HOME/.pyenv}"
-    for candidate in $(ls -d "$pyenv_root"/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do
+    # (An unmatched glob stays as it is and fails python_ok.)
+    for candidate in $(printf '%s\n' "$pyenv_root"/versions/3.1[2-9]*/bin/python3 | sort -rV); do
         if python_ok "$candidate"; then echo "$candidate"; return 0; fi
     done
     return 1

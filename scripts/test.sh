@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: `make test` (everything) or `scripts/test.sh lint|unit|molecule`.
+# The whole test suite: `make test` (everything) or `scripts/test.sh lint|unit|sanity|molecule`.
 # Molecule scenarios run on an emulator of their own on a free port, so a running demo
 # (port 4566, state in .emulator/) is never touched.
 set -euo pipefail
@@ -10,23 +10,37 @@ export ANSIBLE_CONFIG="$root/ansible.cfg"
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 what="${1:-all}"
 
+# What to undo on exit, whatever happens (the molecule emulator, the background checks).
+cleanups=()
+cleanup() {
+    local command
+    for command in "${cleanups[@]}"; do eval "$command" || true; done
+}
+trap cleanup EXIT
+
 run_lint() {
     echo "== ruff"
     ruff check .
     ruff format --check .
     echo "== ansible-lint (production profile)"
     ansible-lint --profile production
+    echo "== antsibull-changelog lint"
+    antsibull-changelog lint
+    antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 }
 
 run_unit() {
-    echo "== pytest"
-    pytest
+    # The pure unit tests of plugins/ run under ansible-test units instead (scripts/sanity.sh units).
+    local ignore=() test_file
+    while IFS= read -r test_file; do ignore+=("--ignore=$test_file"); done < <(bash scripts/sanity.sh list-units)
+    echo "== pytest (but the ${#ignore[@]} test files ansible-test units runs)"
+    pytest "${ignore[@]}"
 }
 
 run_molecule() {
     local state
     state="$(mktemp -d "${TMPDIR:-/tmp}/muejam-emulator.XXXXXX")"
-    trap 'python -m tools.health_server stop --state-dir "'"$state"'/health"; python -m tools.emulator stop --state-dir "'"$state"'"; rm -rf "'"$state"'"' EXIT
+    cleanups+=("python -m tools.health_server stop --state-dir '$state/health'; python -m tools.emulator stop --state-dir '$state'; rm -rf '$state'")
     # --owner-pid: should this shell be killed before its EXIT trap runs, the emulator exits by itself.
     python -m tools.emulator start --port 0 --state-dir "$state" --owner-pid $$
     python -m tools.health_server start --port 0 --state-dir "$state/health"
@@ -36,10 +50,29 @@ run_molecule() {
     molecule test --all
 }
 
+run_all() {
+    # ansible-test sanity and units (CPU-bound, ~10 min of CPU together) run alongside the rest,
+    # at a lower priority, in a process group of their own that the exit cleanup stops.
+    local log checks status=0
+    log="$(mktemp "${TMPDIR:-/tmp}/muejam-checks.XXXXXX")"
+    setsid --wait nice -n 10 bash scripts/sanity.sh all >"$log" 2>&1 &
+    checks=$!
+    cleanups+=("kill -- -$checks 2>/dev/null || kill $checks 2>/dev/null; rm -f '$log'")
+    echo "== ansible-test sanity and units: started alongside (scripts/sanity.sh all, pid $checks)"
+    run_lint
+    run_unit
+    run_molecule
+    echo "== ansible-test sanity and units (scripts/sanity.sh all)"
+    wait "$checks" || status=$?
+    cat "$log"
+    return "$status"
+}
+
 case "$what" in
     lint) run_lint ;;
-    unit) run_unit ;;
+    unit) run_unit; bash scripts/sanity.sh units ;;
+    sanity) bash scripts/sanity.sh all ;;
     molecule) run_molecule ;;
-    all) run_lint; run_unit; run_molecule ;;
-    *) echo "usage: scripts/test.sh [lint|unit|molecule|all]" >&2; exit 2 ;;
+    all) run_all ;;
+    *) echo "usage: scripts/test.sh [lint|unit|sanity|molecule|all]" >&2; exit 2 ;;
 esac

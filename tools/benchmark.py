@@ -91,6 +91,7 @@ class Bench:
             capture_output=True,
             text=True,
             timeout=3600,
+            check=False,
         )
         wall = time.time() - started
         if completed.returncode != 0:

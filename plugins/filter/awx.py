@@ -5,7 +5,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: awx_survey_question
 short_description: An AWX survey question for a role variable, from the role's argument spec
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - "Builds one question of an AWX survey spec (C({question_name, question_description, variable,
     type, required, default, choices})) for the role variable O(variable), typed from the role's

@@ -12,8 +12,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import WaiterError
-from botocore.waiter import WaiterModel, create_waiter_with_client
+try:
+    from botocore.exceptions import WaiterError
+    from botocore.waiter import WaiterModel, create_waiter_with_client
+except ImportError:
+    pass  # AnsibleAWSModule fails with the missing requirement (HAS_BOTO3) before any waiter is made
 
 from ansible_collections.muejam.infra.plugins.module_utils import names
 

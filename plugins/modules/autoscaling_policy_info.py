@@ -15,7 +15,7 @@ description:
     C(community.aws.autoscaling_policy) has no check mode, so reading policies without changing
     them needs this module. It is read-only.
 author:
-  - muejam.infra maintainers
+  - muejam.infra maintainers (@muejam)
 options:
   autoscaling_group_name:
     description:
@@ -27,13 +27,21 @@ options:
     description: Only these policies (names or ARNs).
     type: list
     elements: str
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; it runs in check mode as it does otherwise.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
 notes:
-  - Supports check mode; it changes nothing in either mode.
   - "IAM: C(autoscaling:DescribePolicies)."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - muejam.infra.requirements
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""

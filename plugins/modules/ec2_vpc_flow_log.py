@@ -22,7 +22,7 @@ description:
     same resource to the same destination are deleted. Flow logs to other destinations are left
     alone.
 author:
-  - muejam.infra maintainers
+  - muejam.infra maintainers (@muejam)
 options:
   resource_id:
     description: The id of the VPC (C(vpc-...)), subnet (C(subnet-...)) or network interface (C(eni-...)).
@@ -79,8 +79,16 @@ options:
     type: str
     choices: [present, absent]
     default: present
+attributes:
+  check_mode:
+    support: full
+    details: Reports what would change (RV(actions), RV(replaced), the predicted RV(flow_log)) and changes nothing.
+  diff_mode:
+    support: none
+    details: It returns no diff; RV(actions) says what changes.
+  platform:
+    platforms: posix
 notes:
-  - Supports check mode; it reports what would change and changes nothing.
   - "IAM: C(ec2:DescribeFlowLogs), C(ec2:CreateFlowLogs), C(ec2:DeleteFlowLogs), C(ec2:CreateTags),
     C(ec2:DeleteTags); C(iam:PassRole) on O(deliver_logs_permission_arn) for CloudWatch Logs;
     C(logs:CreateLogDelivery) and C(s3:PutBucketPolicy) or an existing bucket policy for S3."
@@ -88,7 +96,8 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
-  - amazon.aws.boto3
+  - muejam.infra.requirements
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""

@@ -31,7 +31,7 @@ description:
     early. Waits between failing polls grow by half up to O(max_interval), with jitter.
   - Read-only. It never reports a change, and in check mode it runs its checks for real.
 author:
-  - muejam.infra maintainers
+  - muejam.infra maintainers (@muejam)
 options:
   target_group:
     description: The target group, by ARN or by name.
@@ -97,15 +97,23 @@ options:
     description: Extra HTTP headers for the GET (a C(Host) header, a token, ...).
     type: dict
     default: {}
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; the checks run for real in check mode (they change nothing).
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
 notes:
-  - Supports check mode; the checks run for real (they change nothing).
   - "IAM: C(elasticloadbalancing:DescribeTargetGroups), C(elasticloadbalancing:DescribeTargetHealth),
     C(elasticloadbalancing:DescribeLoadBalancers), C(autoscaling:DescribeAutoScalingGroups)."
   - The health URL must answer itself; a redirect (for example HTTP to HTTPS) is reported as not ready.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - muejam.infra.requirements
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""

@@ -20,7 +20,9 @@ description:
     delete timeouts), so that whatever a failed run left can be removed with the same inputs.
   - On success it sets the host variables C(<role>__in), every option of the role converted to its type and
     keyed by its name without the role's prefix, and C(<role>__names), the names of the role's
-    resources from the collection's names table. The role's tasks read both.
+    resources from the collection's names table (for example C(networking__in.vpc_cidr) and
+    C(networking__names.vpc)), as C(set_fact) sets host variables; they are not part of the task's
+    result. The role's tasks read both.
   - An action plugin on the controller; it makes no AWS call.
 author:
   - muejam.infra maintainers (@muejam)
@@ -33,14 +35,17 @@ options:
 attributes:
   check_mode:
     support: full
+    details: It checks and publishes the inputs in check mode as it does otherwise; it changes nothing.
   diff_mode:
     support: none
   platform:
     platforms: all
+    details: An action plugin; it runs on the controller only.
 notes:
-  - Read-only; runs in check mode too.
   - The typed inputs are kept out of the output when an option the argument spec marks C(no_log)
     is set (the app's environment, say).
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""
@@ -60,19 +65,9 @@ problems:
   type: list
   elements: dict
   sample: [{"variable": "networking_vpc_cidr", "value": "10.0.0.0/33", "allowed": "must be ...", "message": "..."}]
-host variables:
-  description: Set like C(set_fact) sets them (not returned in the result).
-  returned: success
-  type: dict
-  contains:
-    <role>__in:
-      description: Every option of the role, typed, keyed by its name without the role's prefix.
-      returned: success
-      type: dict
-      sample: {"vpc_cidr": "10.0.0.0/16", "wait_timeout": 600, "flow_logs_enabled": true}
-    <role>__names:
-      description: The names of the role's resources; per availability zone a mapping of zone to name.
-      returned: success
-      type: dict
-      sample: {"vpc": "muejam-production-vpc", "nat_gateway": {"us-east-1a": "muejam-production-nat-us-east-1a"}}
+msg:
+  description: The preflight's report when an input is refused, else how many inputs were checked.
+  returned: always
+  type: str
+  sample: The 27 inputs of the muejam.infra.networking role are valid
 """

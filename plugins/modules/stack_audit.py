@@ -46,7 +46,7 @@ description:
     control fails; it returns RV(failed_controls) and RV(passed), so that the caller prints
     RV(table) first and then fails (see C(playbooks/audit.yml)).
 author:
-  - muejam.infra maintainers
+  - muejam.infra maintainers (@muejam)
 options:
   name:
     description: The stack's name prefix (C(<project>-<environment>)); resources are C(<name>-<suffix>).
@@ -63,8 +63,15 @@ options:
   log_group_prefix:
     description: The prefix of the stack's log groups. Default C(/<Project>/<Environment>/).
     type: str
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; the audit runs for real in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
 notes:
-  - Supports check mode; it changes nothing in either mode.
   - "IAM: C(ec2:DescribeVpcs), C(ec2:DescribeSubnets), C(ec2:DescribeSecurityGroups),
     C(ec2:DescribeFlowLogs), C(ec2:DescribeLaunchTemplates), C(ec2:DescribeLaunchTemplateVersions),
     C(ec2:DescribeInstances), C(ec2:DescribeVolumes), C(ec2:GetEbsEncryptionByDefault),
@@ -76,7 +83,8 @@ notes:
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - muejam.infra.requirements
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""

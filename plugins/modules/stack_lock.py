@@ -47,19 +47,23 @@ options:
     default: a run
 attributes:
   check_mode:
-    support: full
-    details: In check mode nothing is written; a lock held by another run still fails the task.
+    support: partial
+    details:
+      - Nothing is written. A lock held by another run still fails the task.
+      - O(state=present) reports no change even when a real run would take the lock (a check run
+        holds none); O(state=absent) reports the release it would make.
   diff_mode:
     support: none
   platform:
-    platforms: all
+    platforms: posix
 notes:
   - "IAM: C(ssm:GetParameter), C(ssm:PutParameter), C(ssm:DeleteParameter) on
     C(arn:aws:ssm:<region>:<account>:parameter/muejam.infra/<name>/lock)."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - muejam.infra.requirements
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""

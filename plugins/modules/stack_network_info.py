@@ -67,17 +67,21 @@ options:
 attributes:
   check_mode:
     support: full
+    details:
+      - Read-only. Where a real run fails because the network is not there, check mode returns
+        RV(found=false) instead, so that a check run on an empty account can go on.
   diff_mode:
     support: none
   platform:
-    platforms: all
+    platforms: posix
 notes:
   - "IAM: C(ec2:DescribeVpcs), C(ec2:DescribeSubnets); with O(wait_for_egress=true) also
     C(ec2:DescribeRouteTables), C(ec2:DescribeNatGateways)."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - muejam.infra.requirements
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""

@@ -20,7 +20,7 @@ description:
     only AWS can tell (the checks below) and fails the same way when one does not hold.
   - The rules are listed in the collection's C(docs/preflight.md).
 author:
-  - muejam.infra maintainers
+  - muejam.infra maintainers (@muejam)
 options:
   values:
     description:
@@ -68,15 +68,23 @@ options:
     description: The stack's tags (C(networking_tags)), by which the networking role's VPC is found.
     type: dict
     default: {}
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; the checks run for real in check mode (they change nothing).
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
 notes:
-  - Read-only; supports check mode and runs in it (it changes nothing either way).
   - "IAM: C(ec2:DescribeAvailabilityZones), C(ec2:DescribeImages), C(ec2:DescribeVpcs), C(acm:DescribeCertificate),
     C(iam:GetServerCertificate) (for an IAM server certificate only)."
   - Region, endpoint and credentials come from C(module_defaults) C(group/muejam.infra.aws).
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - muejam.infra.requirements
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""

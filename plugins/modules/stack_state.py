@@ -6,7 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: stack_state
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Read one part of the stack once and compare it with what its role wants
 description:
   - Reads what one role of the stack manages (O(part)) with batched describe calls, compares every
@@ -34,10 +34,20 @@ options:
     description:
       - The instances' user data (C(scaling_group) only), compared by digest and never returned.
     type: str
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; it reads and compares in check mode as it does otherwise.
+  diff_mode:
+    support: none
+    details: It returns no diff; its RV(differences) are what a change would be.
+  platform:
+    platforms: posix
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - muejam.infra.requirements
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""

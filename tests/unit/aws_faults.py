@@ -17,7 +17,7 @@ def throttle(
     service = client.meta.service_model.service_id.hyphenize()
 
     def failing(operation: str) -> Callable[..., None]:
-        def fail(**_: Any) -> None:
+        def fail(**_kwargs: Any) -> None:
             if failed.count(operation) < times:
                 failed.append(operation)
                 raise ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, operation)

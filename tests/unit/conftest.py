@@ -57,7 +57,7 @@ def run_module(endpoint: str, module: str, args: dict[str, Any], check: bool = F
         command += ["-e", f"ansible_python_interpreter={sys.executable}", str(playbook)]
         if check:
             command.append("--check")
-        completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     output = json.loads(completed.stdout)
     return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
 

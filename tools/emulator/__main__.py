@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
 
         latency.cli(argv[1:], default_state_dir)
         return
-    parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument(
         "command", choices=["start", "stop", "status", "env", "serve", "stage", "faults", "requests", "latency"]
     )

@@ -503,7 +503,7 @@ def sequence(faults: dict[str, Any], count: int) -> list[str | None]:
     the random faults of ``faults``: what a server does after ``faults set``."""
     rng = random.Random(faults["seed"])
     drawn: list[str | None] = []
-    for _ in range(count):
+    for _unused in range(count):
         drawn.append(pick_kind(rng, faults["kinds"]) if rng.random() < faults["rate"] else None)
     return drawn
 

@@ -118,7 +118,7 @@ DURATIONS: dict[str, tuple[float, str]] = {
     "instance_shutting_down": (45.0, "EC2 instance shutting-down -> terminated (its ENIs held until then)"),
 }
 NAMES = tuple(DURATIONS)
-DEFAULTS: dict[str, float] = {name: seconds for name, (seconds, _) in DURATIONS.items()}
+DEFAULTS: dict[str, float] = {name: seconds for name, (seconds, _unused) in DURATIONS.items()}
 
 # AWS's defaults for a new HTTP target group (CreateTargetGroup, ModifyTargetGroupAttributes).
 AWS_HEALTH_CHECK_INTERVAL = 30

@@ -344,8 +344,8 @@ def parse_target_steps(text: str) -> list[dict[str, Any]]:
         for token in filter(None, (part.strip() for part in text.split(","))):
             marker = max(token.rfind("@"), token.rfind("#"))
             body, when = (token[:marker], token[marker:]) if marker >= 0 else (token, "@0")
-            state, _, rest = body.partition(":")
-            reason, _, description = rest.partition(":")
+            state, _unused, rest = body.partition(":")
+            reason, _unused, description = rest.partition(":")
             if when.startswith("#"):
                 steps.append(target_step(state, reason or None, description or None, polls=_polls(when[1:], token)))
             else:
@@ -359,8 +359,8 @@ def parse_instance_steps(text: str) -> list[dict[str, Any]]:
     """Parse ``IN_SERVICE[/HEALTHY][@AFTER],...``; ``*`` is no limit. Example: ``0@0,2/1@4,*@8``."""
     steps = []
     for token in filter(None, (part.strip() for part in text.split(","))):
-        body, _, after = token.rpartition("@") if "@" in token else (token, "", "0")
-        in_service, _, healthy = body.partition("/")
+        body, _unused, after = token.rpartition("@") if "@" in token else (token, "", "0")
+        in_service, _unused, healthy = body.partition("/")
         steps.append(instance_step(_count(in_service, token), _count(healthy or "*", token), _seconds(after, token)))
     if not steps:
         raise ValueError("no steps given")

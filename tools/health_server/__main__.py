@@ -267,7 +267,9 @@ def build_config(args: argparse.Namespace, parser: argparse.ArgumentParser) -> H
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tools.health_server", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.health_server", description=__doc__.split("\n\n", maxsplit=1)[0]
+    )
     parser.add_argument("command", choices=["serve", "start", "stop", "status", "redis-stand-in"])
     parser.add_argument("--port", type=int, default=int(os.environ.get(ENV["port"], DEFAULT_PORT)))
     parser.add_argument("--state-dir", type=Path, default=Path(os.environ.get(ENV["state_dir"], DEFAULT_STATE_DIR)))

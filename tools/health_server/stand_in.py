@@ -28,7 +28,7 @@ class _PingHandler(socketserver.StreamRequestHandler):
                 if line.startswith(b"*"):
                     # A RESP array: *N, then $len / word pairs; read the words.
                     words = []
-                    for _ in range(int(line[1:].strip() or b"0")):
+                    for _unused in range(int(line[1:].strip() or b"0")):
                         self.rfile.readline(1024)
                         words.append(self.rfile.readline(1024).strip())
                 command = words[0].upper() if words else b""

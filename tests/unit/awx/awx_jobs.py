@@ -67,6 +67,7 @@ def synced_project(private_data_dir: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
 
 

@@ -104,6 +104,7 @@ def record(tmp: Path, extra_vars: dict[str, Any] | None = None) -> list[dict[str
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "example/secret/key" not in completed.stdout + completed.stderr

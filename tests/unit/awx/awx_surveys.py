@@ -108,7 +108,7 @@ def answer_errors(spec: dict[str, Any], answers: dict[str, Any]) -> list[str]:
             if high not in ("", None) and len(value) > int(high):
                 errors.append(f"'{variable}' value {value} is too large")
         elif kind == "integer":
-            if type(value) is not int:
+            if isinstance(value, bool) or not isinstance(value, int):  # AWX checks the exact type: a bool is no int
                 errors.append(f"Value {value} for '{variable}' expected to be an integer.")
                 continue
             if low not in ("", None) and value < int(low):

@@ -46,6 +46,7 @@ def context(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return target
@@ -100,10 +101,15 @@ def test_builder_s_introspection_reads_the_installed_collection_s_requirements(t
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     introspected = subprocess.run(
-        [sys.executable, str(INTROSPECT), "introspect", str(installed)], capture_output=True, text=True, timeout=60
+        [sys.executable, str(INTROSPECT), "introspect", str(installed)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert introspected.returncode == 0, introspected.stderr
     found = yaml.safe_load(introspected.stdout)

@@ -5,34 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
+from tests.unit.emulator.autoscaling_fixtures import autoscaling_account
+from tests.unit.emulator.autoscaling_fixtures import create_group as create
 from tools.emulator.patches import autoscaling_default_cooldown as patch
-
-REGION = "us-east-1"
 
 
 @pytest.fixture
 def autoscaling() -> Iterator[Any]:
     patch.apply()
-    with mock_aws():
-        ec2 = boto3.client("ec2", region_name=REGION)
-        image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        ec2.create_launch_template(LaunchTemplateName="t-lt", LaunchTemplateData={"ImageId": image_id})
-        yield boto3.client("autoscaling", region_name=REGION)
-
-
-def create(client: Any, name: str, **extra: Any) -> None:
-    client.create_auto_scaling_group(
-        AutoScalingGroupName=name,
-        LaunchTemplate={"LaunchTemplateName": "t-lt", "Version": "$Latest"},
-        MinSize=0,
-        MaxSize=1,
-        AvailabilityZones=[f"{REGION}a"],
-        **extra,
-    )
+    with autoscaling_account() as client:
+        yield client
 
 
 def cooldown(client: Any, name: str) -> int:

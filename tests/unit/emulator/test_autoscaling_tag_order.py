@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
+from tests.unit.emulator.autoscaling_fixtures import autoscaling_account, create_group
 from tools.emulator.patches import autoscaling_tag_order as patch
 
-REGION = "us-east-1"
 GROUP = "t-asg"
 
 
@@ -28,18 +26,9 @@ def tag(key: str, value: str = "v", propagate: bool = False) -> dict[str, Any]:
 @pytest.fixture
 def autoscaling() -> Iterator[Any]:
     patch.apply()
-    with mock_aws():
-        ec2 = boto3.client("ec2", region_name=REGION)
-        image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        ec2.create_launch_template(LaunchTemplateName="t-lt", LaunchTemplateData={"ImageId": image_id})
-        client = boto3.client("autoscaling", region_name=REGION)
-        client.create_auto_scaling_group(
-            AutoScalingGroupName=GROUP,
-            LaunchTemplate={"LaunchTemplateName": "t-lt", "Version": "$Latest"},
-            MinSize=0,
-            MaxSize=1,
-            AvailabilityZones=[f"{REGION}a"],
-            Tags=[tag("snake_case"), tag("Project"), tag("lowercase spaced"), tag("Environment")],
+    with autoscaling_account() as client:
+        create_group(
+            client, GROUP, Tags=[tag("snake_case"), tag("Project"), tag("lowercase spaced"), tag("Environment")]
         )
         yield client
 

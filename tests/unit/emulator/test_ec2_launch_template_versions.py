@@ -45,7 +45,7 @@ def template(client: Any) -> dict[str, Any]:
 
 class TestDeleteLaunchTemplateVersions:
     def test_deletes_the_listed_versions(self, ec2: tuple[Any, str]) -> None:
-        client, _ = ec2
+        client, _unused = ec2
         response = client.delete_launch_template_versions(LaunchTemplateName=NAME, Versions=["2"])
         assert [item["VersionNumber"] for item in response["SuccessfullyDeletedLaunchTemplateVersions"]] == [2]
         assert response["SuccessfullyDeletedLaunchTemplateVersions"][0]["LaunchTemplateName"] == NAME
@@ -53,27 +53,27 @@ class TestDeleteLaunchTemplateVersions:
         assert version_numbers(client) == [1, 3]
 
     def test_accepts_the_template_id(self, ec2: tuple[Any, str]) -> None:
-        client, _ = ec2
+        client, _unused = ec2
         template_id = template(client)["LaunchTemplateId"]
         client.delete_launch_template_versions(LaunchTemplateId=template_id, Versions=["2", "3"])
         assert version_numbers(client) == [1]
 
     def test_does_not_delete_the_default_version(self, ec2: tuple[Any, str]) -> None:
-        client, _ = ec2
+        client, _unused = ec2
         response = client.delete_launch_template_versions(LaunchTemplateName=NAME, Versions=["1"])
         assert response["SuccessfullyDeletedLaunchTemplateVersions"] == []
         assert [item["VersionNumber"] for item in response["UnsuccessfullyDeletedLaunchTemplateVersions"]] == [1]
         assert version_numbers(client) == [1, 2, 3]
 
     def test_deletes_the_old_default_after_the_default_moved(self, ec2: tuple[Any, str]) -> None:
-        client, _ = ec2
+        client, _unused = ec2
         client.modify_launch_template(LaunchTemplateName=NAME, DefaultVersion="2")
         client.delete_launch_template_versions(LaunchTemplateName=NAME, Versions=["1"])
         assert version_numbers(client) == [2, 3]
         assert template(client)["DefaultVersionNumber"] == 2
 
     def test_reports_unknown_and_already_deleted_versions(self, ec2: tuple[Any, str]) -> None:
-        client, _ = ec2
+        client, _unused = ec2
         client.delete_launch_template_versions(LaunchTemplateName=NAME, Versions=["2"])
         response = client.delete_launch_template_versions(LaunchTemplateName=NAME, Versions=["2", "9"])
         errors = response["UnsuccessfullyDeletedLaunchTemplateVersions"]
@@ -83,7 +83,7 @@ class TestDeleteLaunchTemplateVersions:
         ]
 
     def test_reports_an_unknown_template(self, ec2: tuple[Any, str]) -> None:
-        client, _ = ec2
+        client, _unused = ec2
         response = client.delete_launch_template_versions(LaunchTemplateName="t-missing", Versions=["2"])
         codes = [item["ResponseError"]["Code"] for item in response["UnsuccessfullyDeletedLaunchTemplateVersions"]]
         assert codes == ["launchTemplateNameDoesNotExist"]
@@ -91,7 +91,7 @@ class TestDeleteLaunchTemplateVersions:
 
 class TestDeletedVersions:
     def test_latest_falls_back_to_the_highest_remaining_version(self, ec2: tuple[Any, str]) -> None:
-        client, _ = ec2
+        client, _unused = ec2
         client.delete_launch_template_versions(LaunchTemplateName=NAME, Versions=["3"])
         assert template(client)["LatestVersionNumber"] == 2
         latest = client.describe_launch_template_versions(LaunchTemplateName=NAME, Versions=["$Latest"])
@@ -107,7 +107,7 @@ class TestDeletedVersions:
         assert version_numbers(client) == [1, 2, 4]
 
     def test_a_deleted_version_cannot_be_described_or_made_default(self, ec2: tuple[Any, str]) -> None:
-        client, _ = ec2
+        client, _unused = ec2
         client.delete_launch_template_versions(LaunchTemplateName=NAME, Versions=["2"])
         with pytest.raises(ClientError, match="VersionNotFound"):
             client.describe_launch_template_versions(LaunchTemplateName=NAME, Versions=["2"])
@@ -118,7 +118,7 @@ class TestDeletedVersions:
 
 class TestCreateLaunchTemplateVersion:
     def test_an_auto_scaling_group_launches_from_the_latest_version(self, ec2: tuple[Any, str]) -> None:
-        client, _ = ec2
+        client, _unused = ec2
         autoscaling = boto3.client("autoscaling", region_name=REGION)
         autoscaling.create_auto_scaling_group(
             AutoScalingGroupName="t-asg",
@@ -143,6 +143,6 @@ class TestCreateLaunchTemplateVersion:
 
     def test_apply_is_idempotent(self, ec2: tuple[Any, str]) -> None:
         patch.apply()
-        client, _ = ec2
+        client, _unused = ec2
         client.delete_launch_template_versions(LaunchTemplateName=NAME, Versions=["2"])
         assert version_numbers(client) == [1, 3]

@@ -27,7 +27,7 @@ class TestApply:
         ec2_nat_gateway_eni.apply()
         with mock_aws():
             ec2 = boto3.client("ec2", region_name="us-east-1")
-            vpc_id, nat_gateway_id, _ = _nat_gateway(ec2)
+            vpc_id, nat_gateway_id, _unused = _nat_gateway(ec2)
             assert len(_enis(ec2, vpc_id)) == 1
             ec2.delete_nat_gateway(NatGatewayId=nat_gateway_id)
             assert _enis(ec2, vpc_id) == []
@@ -36,7 +36,7 @@ class TestApply:
         ec2_nat_gateway_eni.apply()
         with mock_aws():
             ec2 = boto3.client("ec2", region_name="us-east-1")
-            _, nat_gateway_id, allocation_id = _nat_gateway(ec2)
+            _unused, nat_gateway_id, allocation_id = _nat_gateway(ec2)
             ec2.delete_nat_gateway(NatGatewayId=nat_gateway_id)
             [address] = ec2.describe_addresses(AllocationIds=[allocation_id])["Addresses"]
             assert not address.get("AssociationId")
@@ -48,7 +48,7 @@ class TestApply:
         ec2_nat_gateway_eni.apply()
         with mock_aws():
             ec2 = boto3.client("ec2", region_name="us-east-1")
-            _, nat_gateway_id, _ = _nat_gateway(ec2)
+            _unused, nat_gateway_id, _unused = _nat_gateway(ec2)
             ec2.delete_nat_gateway(NatGatewayId=nat_gateway_id)
             [nat_gateway] = ec2.describe_nat_gateways(NatGatewayIds=[nat_gateway_id])["NatGateways"]
             assert nat_gateway["State"] == "deleted"
@@ -58,7 +58,7 @@ class TestApply:
         ec2_nat_gateway_eni.apply()
         with mock_aws():
             ec2 = boto3.client("ec2", region_name="us-east-1")
-            vpc_id, nat_gateway_id, _ = _nat_gateway(ec2)
+            vpc_id, nat_gateway_id, _unused = _nat_gateway(ec2)
             ec2.delete_nat_gateway(NatGatewayId=nat_gateway_id)
             ec2.delete_nat_gateway(NatGatewayId=nat_gateway_id)
             assert _enis(ec2, vpc_id) == []

@@ -37,7 +37,7 @@ class TestApply:
         ec2_tag_resource_types.apply()
         with mock_aws():
             ec2 = boto3.client("ec2", region_name="us-east-1")
-            nat_gateway_id, _ = _tagged_nat_gateway_and_eip(ec2)
+            nat_gateway_id, _unused = _tagged_nat_gateway_and_eip(ec2)
             assert _tags(ec2, nat_gateway_id, "natgateway") == [
                 {"Key": "Name", "ResourceId": nat_gateway_id, "ResourceType": "natgateway", "Value": "t-nat-a"}
             ]
@@ -46,7 +46,7 @@ class TestApply:
         ec2_tag_resource_types.apply()
         with mock_aws():
             ec2 = boto3.client("ec2", region_name="us-east-1")
-            _, allocation_id = _tagged_nat_gateway_and_eip(ec2)
+            _unused, allocation_id = _tagged_nat_gateway_and_eip(ec2)
             assert _tags(ec2, allocation_id, "elastic-ip") == [
                 {"Key": "Name", "ResourceId": allocation_id, "ResourceType": "elastic-ip", "Value": "t-nat-a"}
             ]
@@ -66,5 +66,5 @@ class TestApply:
         ec2_tag_resource_types.apply()
         with mock_aws():
             ec2 = boto3.client("ec2", region_name="us-east-1")
-            nat_gateway_id, _ = _tagged_nat_gateway_and_eip(ec2)
+            nat_gateway_id, _unused = _tagged_nat_gateway_and_eip(ec2)
             assert len(_tags(ec2, nat_gateway_id, "natgateway")) == 1

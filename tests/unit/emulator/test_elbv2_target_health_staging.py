@@ -92,7 +92,7 @@ class TestDescribeTargetHealth:
         assert health(elbv2, Targets=[{"Id": second}]) == {second: states[second]}
 
     def test_keeps_moto_answers_for_deregistered_and_stopped_targets(self, elbv2: dict[str, Any]) -> None:
-        first, second, _ = elbv2["instances"]
+        first, second, _unused = elbv2["instances"]
         staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial@0")
         elbv2["client"].deregister_targets(TargetGroupArn=elbv2["arn"], Targets=[{"Id": first}])
         elbv2["ec2"].stop_instances(InstanceIds=[second])
@@ -118,7 +118,7 @@ class TestPolls:
     def test_counts_calls_not_targets(self, elbv2: dict[str, Any]) -> None:
         staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial#0,healthy#2")
         # Three targets each call; the third call is the first healthy one.
-        assert [states(elbv2) for _ in range(4)] == [{"initial"}, {"initial"}, {"healthy"}, {"healthy"}]
+        assert [states(elbv2) for _unused in range(4)] == [{"initial"}, {"initial"}, {"healthy"}, {"healthy"}]
 
     def test_a_call_for_some_targets_is_a_call(self, elbv2: dict[str, Any]) -> None:
         first = elbv2["instances"][0]
@@ -133,9 +133,9 @@ class TestPolls:
 
     def test_restaging_restarts_the_count(self, elbv2: dict[str, Any]) -> None:
         staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial#0,healthy#1")
-        assert [states(elbv2) for _ in range(2)] == [{"initial"}, {"healthy"}]
+        assert [states(elbv2) for _unused in range(2)] == [{"initial"}, {"healthy"}]
         staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial#0,healthy#1")
-        assert [states(elbv2) for _ in range(2)] == [{"initial"}, {"healthy"}]
+        assert [states(elbv2) for _unused in range(2)] == [{"initial"}, {"healthy"}]
 
     def test_calls_before_the_staging_or_of_other_groups_do_not_count(self, elbv2: dict[str, Any]) -> None:
         client = elbv2["client"]
@@ -145,16 +145,16 @@ class TestPolls:
         client.register_targets(TargetGroupArn=other, Targets=[{"Id": elbv2["instances"][0]}])
         assert states(elbv2) == {"healthy"}  # before the staging
         staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial#0,healthy#1")
-        for _ in range(3):
+        for _unused in range(3):
             client.describe_target_health(TargetGroupArn=other)
-        assert [states(elbv2) for _ in range(2)] == [{"initial"}, {"healthy"}]
+        assert [states(elbv2) for _unused in range(2)] == [{"initial"}, {"healthy"}]
 
     def test_a_target_schedule_counts_from_its_own_staging(self, elbv2: dict[str, Any]) -> None:
-        first, second, _ = elbv2["instances"]
+        first, second, _unused = elbv2["instances"]
         staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "initial#0,healthy#2")
         assert states(elbv2) == {"initial"}
         staging.stage_target_health(elbv2["state_dir"], elbv2["arn"], "unhealthy#0,healthy#2", target=second)
-        seen = [health(elbv2) for _ in range(3)]
+        seen = [health(elbv2) for _unused in range(3)]
         assert [s[first]["State"] for s in seen] == ["initial", "healthy", "healthy"]
         assert [s[second]["State"] for s in seen] == ["unhealthy", "unhealthy", "healthy"]
 
@@ -175,10 +175,10 @@ class TestCountPoll:
 
         def poll() -> None:
             barrier.wait()
-            for _ in range(50):
+            for _unused in range(50):
                 seen.append(patch.count_poll(arn, [start])[start])
 
-        threads = [threading.Thread(target=poll) for _ in range(16)]
+        threads = [threading.Thread(target=poll) for _unused in range(16)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -187,7 +187,7 @@ class TestCountPoll:
 
     def test_a_new_schedule_starts_at_zero_and_drops_the_old_count(self) -> None:
         arn = f"arn:test:{uuid.uuid4().hex}"
-        assert [patch.count_poll(arn, [1.0])[1.0] for _ in range(3)] == [0, 1, 2]
+        assert [patch.count_poll(arn, [1.0])[1.0] for _unused in range(3)] == [0, 1, 2]
         assert patch.count_poll(arn, [2.0, 1.0]) == {2.0: 0, 1.0: 3}
         assert patch.count_poll(arn, [2.0]) == {2.0: 1}
         assert patch.count_poll(arn, [1.0]) == {1.0: 0}

@@ -27,7 +27,7 @@ class Sent(Exception):
         self.request = request
 
 
-def capture(request: Any, **_: Any) -> None:
+def capture(request: Any, **_kwargs: Any) -> None:
     raise Sent(request)
 
 
@@ -50,7 +50,7 @@ def sent(service: str, operation: str, key: str = "unit-key", **params: Any) -> 
     with pytest.raises(Sent) as caught:
         getattr(client(service, key), operation)(**params)
     request = caught.value.request
-    path, _, query = request.url.partition("://")[2].partition("/")[2].partition("?")
+    path, _unused, query = request.url.partition("://")[2].partition("/")[2].partition("?")
     body = request.body
     if hasattr(body, "read"):
         body = body.read()
@@ -186,7 +186,7 @@ class TestDraws:
         written = faults.set_faults(tmp_path, rate=0.3, seed=11)
         injector = faults.Injector()
         drawn = []
-        for _ in range(300):
+        for _unused in range(300):
             decision = injector.decide(tmp_path, sent("ec2", "describe_vpcs"))
             drawn.append(decision[1] if decision else None)
         assert drawn == faults.sequence(written, 300)
@@ -206,7 +206,7 @@ class TestDraws:
         def draw(count: int) -> list[str | None]:
             return [
                 (decision[1] if (decision := injector.decide(tmp_path, sent("ec2", "describe_vpcs"))) else None)
-                for _ in range(count)
+                for _unused in range(count)
             ]
 
         assert draw(10) + draw(10) == expected
@@ -217,7 +217,7 @@ class TestDraws:
         written = faults.set_faults(tmp_path, rate=0.5, seed=5, services="elbv2")
         injector = faults.Injector()
         drawn = []
-        for _ in range(40):
+        for _unused in range(40):
             assert injector.decide(tmp_path, sent("ec2", "describe_vpcs")) is None
             decision = injector.decide(tmp_path, sent("elbv2", "describe_load_balancers"))
             drawn.append(decision[1] if decision else None)
@@ -257,7 +257,7 @@ class TestTokenBuckets:
     def test_a_burst_of_capacity_then_the_refill_rate(self) -> None:
         now, clock = fake_clock()
         bucket = faults.TokenBucket(50, 5, clock)
-        assert [bucket.take() for _ in range(50)] == [True] * 50
+        assert [bucket.take() for _unused in range(50)] == [True] * 50
         assert not bucket.take()
         now[0] += 0.1  # half a token
         assert not bucket.take()
@@ -265,14 +265,14 @@ class TestTokenBuckets:
         assert bucket.take()
         assert not bucket.take()
         now[0] += 1.0  # five tokens
-        assert [bucket.take() for _ in range(6)] == [True] * 5 + [False]
+        assert [bucket.take() for _unused in range(6)] == [True] * 5 + [False]
 
     def test_never_holds_more_than_its_capacity(self) -> None:
         now, clock = fake_clock()
         bucket = faults.TokenBucket(5, 2, clock)
-        assert all(bucket.take() for _ in range(5))
+        assert all(bucket.take() for _unused in range(5))
         now[0] += 3600
-        assert [bucket.take() for _ in range(6)] == [True] * 5 + [False]
+        assert [bucket.take() for _unused in range(6)] == [True] * 5 + [False]
 
     @pytest.mark.parametrize(
         ("action", "category", "burst", "per_second"),
@@ -292,14 +292,14 @@ class TestTokenBuckets:
         assert faults.ec2_bucket(action) == category
         now, clock = fake_clock()
         buckets = faults.Ec2Buckets(clock)
-        assert [buckets.take("k", action) for _ in range(burst + 1)] == [True] * burst + [False]
+        assert [buckets.take("k", action) for _unused in range(burst + 1)] == [True] * burst + [False]
         now[0] += 1.0
-        assert [buckets.take("k", action) for _ in range(per_second + 1)] == [True] * per_second + [False]
+        assert [buckets.take("k", action) for _unused in range(per_second + 1)] == [True] * per_second + [False]
 
     def test_a_bucket_per_access_key_and_action(self) -> None:
-        _, clock = fake_clock()
+        _unused, clock = fake_clock()
         buckets = faults.Ec2Buckets(clock)
-        assert all(buckets.take("a", "RunInstances") for _ in range(5))
+        assert all(buckets.take("a", "RunInstances") for _unused in range(5))
         assert not buckets.take("a", "RunInstances")
         assert buckets.take("b", "RunInstances")
         assert buckets.take("a", "CreateTags")
@@ -310,7 +310,7 @@ class TestTokenBuckets:
         injector = faults.Injector(clock)
         decisions = [
             injector.decide(tmp_path, sent("ec2", "run_instances", ImageId="ami-1", MinCount=1, MaxCount=1))
-            for _ in range(6)
+            for _unused in range(6)
         ]
         assert decisions[:5] == [None] * 5
         assert decisions[5][1] == faults.BUCKET

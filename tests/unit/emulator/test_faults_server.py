@@ -172,8 +172,8 @@ def test_services_and_actions_limit_the_faults_and_clear_stops_them(emulator: di
     state_dir, endpoint, launcher = str(emulator["state_dir"]), emulator["endpoint"], emulator["launcher"]
     ec2, elbv2 = client(endpoint, "ec2", "limits"), client(endpoint, "elbv2", "limits")
     launcher("faults", "--state-dir", state_dir, "set", "--rate", "1", "--services", "elbv2", "--kinds", "throttle")
-    assert [outcome(ec2.describe_vpcs) for _ in range(5)] == [None] * 5
-    assert [outcome(elbv2.describe_load_balancers) for _ in range(5)] == ["Throttling"] * 5
+    assert [outcome(ec2.describe_vpcs) for _unused in range(5)] == [None] * 5
+    assert [outcome(elbv2.describe_load_balancers) for _unused in range(5)] == ["Throttling"] * 5
 
     launcher(
         "faults", "set", "--state-dir", state_dir, "--rate", "1", "--actions", "DescribeVpcs", "--kinds", "throttle"
@@ -186,7 +186,7 @@ def test_services_and_actions_limit_the_faults_and_clear_stops_them(emulator: di
     assert (shown["actions"], shown["rate"]) == (["DescribeVpcs"], 1.0)
     launcher("faults", "--state-dir", state_dir, "clear")
     assert json.loads(launcher("faults", "--state-dir", state_dir, "show").stdout) == {}
-    assert [outcome(ec2.describe_vpcs) for _ in range(5)] == [None] * 5
+    assert [outcome(ec2.describe_vpcs) for _unused in range(5)] == [None] * 5
     assert [request.fault for request in logged(emulator["state_dir"], "limits")].count("throttle") == 6
 
 
@@ -194,9 +194,9 @@ def test_first_faults_the_first_calls_of_every_action_whatever_the_rate(emulator
     state_dir, endpoint, launcher = str(emulator["state_dir"]), emulator["endpoint"], emulator["launcher"]
     ec2, logs = client(endpoint, "ec2", "first"), client(endpoint, "logs", "first")
     launcher("faults", "--state-dir", state_dir, "set", "--first", "2", "--kinds", "throttle")
-    assert [outcome(ec2.describe_vpcs) for _ in range(4)] == ["RequestLimitExceeded"] * 2 + [None] * 2
-    assert [outcome(ec2.describe_subnets) for _ in range(3)] == ["RequestLimitExceeded"] * 2 + [None]
-    assert [outcome(logs.describe_log_groups) for _ in range(3)] == ["ThrottlingException"] * 2 + [None]
+    assert [outcome(ec2.describe_vpcs) for _unused in range(4)] == ["RequestLimitExceeded"] * 2 + [None] * 2
+    assert [outcome(ec2.describe_subnets) for _unused in range(3)] == ["RequestLimitExceeded"] * 2 + [None]
+    assert [outcome(logs.describe_log_groups) for _unused in range(3)] == ["ThrottlingException"] * 2 + [None]
     launcher("faults", "--state-dir", state_dir, "set", "--first", "1", "--kinds", "throttle")
     assert outcome(ec2.describe_vpcs) == "RequestLimitExceeded"  # a new faults file counts afresh
 
@@ -218,7 +218,7 @@ def test_a_seeded_rate_faults_a_binomial_fraction_the_same_on_every_fresh_server
             endpoint = (state_dir / "endpoint").read_text().strip()
             launcher("faults", "--state-dir", str(state_dir), "set", "--rate", str(rate), "--seed", str(seed))
             ec2 = client(endpoint, "ec2", "binomial")
-            runs.append([outcome(ec2.describe_vpcs) for _ in range(calls)])
+            runs.append([outcome(ec2.describe_vpcs) for _unused in range(calls)])
             faulted = [request for request in logged(state_dir, "binomial") if request.faulted]
             assert len(faulted) == sum(result is not None for result in runs[-1])
         finally:
@@ -243,7 +243,7 @@ def test_standard_retries_get_every_call_through_a_rate_of_one_fifth(
     retrying = Config(retries={"total_max_attempts": 10, "mode": "standard"})
     ec2 = client(emulator["endpoint"], "ec2", "retrier", retrying)
     elbv2 = client(emulator["endpoint"], "elbv2", "retrier", retrying)
-    for _ in range(50):
+    for _unused in range(50):
         ec2.describe_vpcs()
         elbv2.describe_target_groups()
     requests = logged(emulator["state_dir"], "retrier")

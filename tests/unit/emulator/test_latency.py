@@ -241,7 +241,7 @@ class TestServerSide:
         latency.settle()
         assert done == [] and latency.pending("test-once")
         due.set()
-        workers = [threading.Thread(target=latency.settle) for _ in range(8)]
+        workers = [threading.Thread(target=latency.settle) for _unused in range(8)]
         for worker in workers:
             worker.start()
         for worker in workers:

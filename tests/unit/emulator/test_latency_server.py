@@ -212,7 +212,7 @@ def test_register_targets_refuses_a_pending_instance(emulator: dict[str, Any]) -
     instance_id = ec2.run_instances(ImageId=emulator["image_id"], MinCount=1, MaxCount=1, SubnetId=net["subnet"])[
         "Instances"
     ][0]["InstanceId"]
-    _, tg_arn = load_balancer(emulator, net, "pending-alb")
+    _unused, tg_arn = load_balancer(emulator, net, "pending-alb")
     assert error_code(lambda: elbv2.register_targets(TargetGroupArn=tg_arn, Targets=[{"Id": instance_id}])) == (
         "InvalidTarget"
     )
@@ -249,7 +249,9 @@ def test_group_instances_and_their_targets_become_ready_in_order(emulator: dict[
     net = network(emulator, "10.6")
     set_latency(emulator, SLOW)
     # 300 s x 10 checks: the initial health checks outlast the test at scale 1
-    _, tg_arn = load_balancer(emulator, net, "ready-alb", HealthCheckIntervalSeconds=300, HealthyThresholdCount=10)
+    _unused, tg_arn = load_balancer(
+        emulator, net, "ready-alb", HealthCheckIntervalSeconds=300, HealthyThresholdCount=10
+    )
     scaling_group(emulator, net, "ready-asg", tg_arn)
     assert group(autoscaling, "ready-asg") == (None, ["Pending", "Pending"])
     instances = autoscaling.describe_auto_scaling_instances()["AutoScalingInstances"]
@@ -275,7 +277,7 @@ def test_a_force_deleted_group_is_in_progress_until_its_instances_terminated(emu
     ec2, elbv2, autoscaling = (emulator["client"](name) for name in ("ec2", "elbv2", "autoscaling"))
     net = network(emulator, "10.7")
     set_latency(emulator, SLOW, **NOW)  # ready at once; target draining 300 s x 1000
-    _, tg_arn = load_balancer(emulator, net, "gone-alb")
+    _unused, tg_arn = load_balancer(emulator, net, "gone-alb")
     scaling_group(emulator, net, "gone-asg", tg_arn)
     until(lambda: group(autoscaling, "gone-asg"), (None, ["InService", "InService"]))
     instance_ids = sorted(
@@ -303,7 +305,7 @@ def test_scale_in_lists_terminating_instances_as_the_autoscaling_group_module_wa
     # group lists no instance, delete it (no force), wait until it is no longer described.
     autoscaling, net = emulator["client"]("autoscaling"), network(emulator, "10.8")
     set_latency(emulator, 1.0, **{**NOW, "instance_shutting_down": 10**6})
-    _, tg_arn = load_balancer(emulator, net, "shrink-alb")
+    _unused, tg_arn = load_balancer(emulator, net, "shrink-alb")
     scaling_group(emulator, net, "shrink-asg", tg_arn)
     autoscaling.update_auto_scaling_group(AutoScalingGroupName="shrink-asg", MinSize=0, MaxSize=0, DesiredCapacity=0)
     assert group(autoscaling, "shrink-asg") == (None, ["Terminating", "Terminating"])
@@ -316,7 +318,7 @@ def test_scale_in_lists_terminating_instances_as_the_autoscaling_group_module_wa
 def test_a_deregistered_target_drains_for_the_target_group_delay(emulator: dict[str, Any]) -> None:
     ec2, elbv2, net = emulator["client"]("ec2"), emulator["client"]("elbv2"), network(emulator, "10.9")
     set_latency(emulator, SLOW, **NOW)  # instance and load balancer at once; health checks and draining x 1000
-    _, tg_arn = load_balancer(emulator, net, "drain-alb")
+    _unused, tg_arn = load_balancer(emulator, net, "drain-alb")
     first, second = (
         i["InstanceId"]
         for i in ec2.run_instances(ImageId=emulator["image_id"], MinCount=2, MaxCount=2, SubnetId=net["subnet"])[
@@ -356,7 +358,7 @@ def test_a_staged_schedule_takes_precedence(emulator: dict[str, Any]) -> None:
     elbv2, autoscaling, net = emulator["client"]("elbv2"), emulator["client"]("autoscaling"), network(emulator, "10.11")
     state_dir = emulator["state_dir"]
     set_latency(emulator, SLOW, **NOW)
-    _, tg_arn = load_balancer(emulator, net, "staged-alb")
+    _unused, tg_arn = load_balancer(emulator, net, "staged-alb")
     scaling_group(emulator, net, "staged-latency-asg", tg_arn)
     instance_ids = [target[0] for target in health(elbv2, tg_arn)]
     assert {target[1] for target in health(elbv2, tg_arn)} == {"initial"}  # the model's

@@ -53,7 +53,7 @@ def stage(emulator: dict[str, Any], arn: str, steps: str, *target: str) -> None:
 
 
 def test_targets_go_from_initial_to_healthy(emulator: dict[str, Any]) -> None:
-    elbv2, arn, _ = target_group(emulator, "staged-tg")
+    elbv2, arn, _unused = target_group(emulator, "staged-tg")
     assert target_states(elbv2, arn) == HEALTHY  # moto's answer until staged
 
     # Seconds are the stager's wall clock: only what the clock proves is asserted, so a busy
@@ -77,9 +77,9 @@ def test_targets_go_from_initial_to_healthy(emulator: dict[str, Any]) -> None:
 
 
 def test_targets_staged_by_polls_turn_healthy_at_the_fourth_poll(emulator: dict[str, Any]) -> None:
-    elbv2, arn, _ = target_group(emulator, "polls-tg")
+    elbv2, arn, _unused = target_group(emulator, "polls-tg")
     stage(emulator, arn, "initial:Elb.InitialHealthChecking#0,healthy#3")
-    assert [target_states(elbv2, arn) for _ in range(6)] == [INITIAL] * 3 + [HEALTHY] * 3
+    assert [target_states(elbv2, arn) for _unused in range(6)] == [INITIAL] * 3 + [HEALTHY] * 3
 
 
 def test_polls_do_not_depend_on_the_time_between_them(emulator: dict[str, Any]) -> None:
@@ -88,7 +88,7 @@ def test_polls_do_not_depend_on_the_time_between_them(emulator: dict[str, Any]) 
     # A schedule by seconds beside it, on the second target: healthy after 1 s.
     stage(emulator, arn, "initial:Elb.InitialHealthChecking@0,healthy@1", second)
     polls = []
-    for _ in range(4):
+    for _unused in range(4):
         time.sleep(1.5)  # longer than the seconds step needs, between every two polls
         polls.append(dict(zip((first, second), target_states(elbv2, arn), strict=True)))
     assert [poll[second] for poll in polls] == [("healthy", None)] * 4
@@ -96,19 +96,19 @@ def test_polls_do_not_depend_on_the_time_between_them(emulator: dict[str, Any]) 
 
 
 def test_restaging_restarts_the_count(emulator: dict[str, Any]) -> None:
-    elbv2, arn, _ = target_group(emulator, "restaged-tg")
+    elbv2, arn, _unused = target_group(emulator, "restaged-tg")
     stage(emulator, arn, "initial:Elb.InitialHealthChecking#0,healthy#3")
-    assert [target_states(elbv2, arn) for _ in range(5)] == [INITIAL] * 3 + [HEALTHY] * 2
+    assert [target_states(elbv2, arn) for _unused in range(5)] == [INITIAL] * 3 + [HEALTHY] * 2
     staging.stage_target_health(emulator["state_dir"], arn, "initial:Elb.InitialHealthChecking#0,healthy#3")
-    assert [target_states(elbv2, arn) for _ in range(5)] == [INITIAL] * 3 + [HEALTHY] * 2
+    assert [target_states(elbv2, arn) for _unused in range(5)] == [INITIAL] * 3 + [HEALTHY] * 2
     staging.clear(emulator["state_dir"], arn)
     assert target_states(elbv2, arn) == HEALTHY
 
 
 def test_concurrent_polls_are_counted_once_each(emulator: dict[str, Any]) -> None:
-    _, arn, _ = target_group(emulator, "concurrent-tg")
+    _unused, arn, _unused = target_group(emulator, "concurrent-tg")
     stage(emulator, arn, "initial:Elb.InitialHealthChecking#0,healthy#5")
-    threads, clients = 12, [emulator["client"]("elbv2") for _ in range(12)]
+    threads, clients = 12, [emulator["client"]("elbv2") for _unused in range(12)]
     barrier = threading.Barrier(threads)
     seen: list[list[tuple[str, str | None]]] = []
 

@@ -28,7 +28,7 @@ class FakeServer:
     def _accept(self) -> None:
         while True:
             try:
-                conn, _ = self.sock.accept()
+                conn, _unused = self.sock.accept()
             except OSError:
                 return
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()

@@ -139,7 +139,7 @@ class TestUnhealthy:
         assert report.components == {"database": FAIL, "cache": PASS}
         assert report.details["database"] == "error: connection refused"
         result = HttpResult(f"{base}/health", response.status, response.content_type, response.raw)
-        problems, _ = evaluate_http(result, ["database", "cache"])
+        problems, _unused = evaluate_http(result, ["database", "cache"])
         assert any("HTTP 503" in problem for problem in problems)
         assert any(problem.startswith("component database: fail") for problem in problems)
 

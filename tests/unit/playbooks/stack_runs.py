@@ -38,6 +38,7 @@ def ansible_playbook(
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
     )
     return completed.returncode, completed.stdout + completed.stderr
 

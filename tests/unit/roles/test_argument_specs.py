@@ -38,7 +38,7 @@ class TestArgumentSpecs:
                 assert name in defaults, f"{role}: {name} has a spec default missing from defaults/main.yml"
 
     def test_every_input_is_typed_described_and_prefixed(self, role: str) -> None:
-        _, options = load(role)
+        _unused, options = load(role)
         for name, option in options.items():
             assert name.startswith(f"{role}_"), f"{role}: {name} lacks the role prefix"
             assert option.get("type"), f"{role}: {name} has no type"
@@ -53,7 +53,7 @@ class TestArgumentSpecs:
                 assert "default" not in option and name not in defaults, f"{role}: required {name} has a default"
 
     def test_choices_contain_the_default(self, role: str) -> None:
-        _, options = load(role)
+        _unused, options = load(role)
         for name, option in options.items():
             if "choices" in option and "default" in option:
                 assert option["default"] in option["choices"], f"{role}: {name} default not among its choices"

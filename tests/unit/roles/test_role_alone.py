@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.muejam.infra.plugins.module_utils import preflight
+from ansible_collections.muejam.infra.plugins.module_utils import names, preflight
 from tools.emulator.patches import request_log
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -27,8 +27,10 @@ BAD = {
 }
 
 
-def run_role(emulator: dict[str, Any], tmp: Path, role: str, variables: dict[str, Any]) -> tuple[int, str]:
-    key = f"alone-{role}"
+def run_role(
+    emulator: dict[str, Any], tmp: Path, role: str, variables: dict[str, Any], key: str = ""
+) -> tuple[int, str]:
+    key = key or f"alone-{role}"
     play = {
         "name": f"Run the {role} role alone",
         "hosts": "localhost",
@@ -49,14 +51,14 @@ def run_role(emulator: dict[str, Any], tmp: Path, role: str, variables: dict[str
             }
         ],
     }
-    playbook = tmp / f"{role}.json"
+    playbook = tmp / f"{key}.json"
     playbook.write_text(json.dumps([play]))
-    extra = tmp / f"{role}-extra.json"
+    extra = tmp / f"{key}-extra.json"
     extra.write_text(json.dumps(variables))
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0")
     command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", "localhost,", "-c", "local"]
     command += ["-e", f"ansible_python_interpreter={sys.executable}", "-e", f"@{extra}", str(playbook)]
-    completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     return completed.returncode, completed.stdout + completed.stderr
 
 
@@ -103,3 +105,40 @@ def defaults() -> dict[str, Any]:
     from ansible_collections.muejam.infra.plugins.plugin_utils.role_files import load_roles
 
     return load_roles()[0]
+
+
+@pytest.fixture(scope="module")
+def absent_runs(emulator: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, str]]:
+    """Each role alone with state absent (muejam.infra.stack_teardown with the role's part), on an
+    account holding only the instance bootstrap's two log groups."""
+    logs = emulator["client"]("logs")
+    for kind in ("app", "system"):
+        logs.create_log_group(logGroupName=log_group(kind))
+    tmp = tmp_path_factory.mktemp("alone-absent")
+    extra: dict[str, dict[str, Any]] = {role: {f"{role}_state": "absent"} for role in BAD}
+    extra["instance_bootstrap"]["instance_bootstrap_environment"] = "alone"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {role: pool.submit(run_role, emulator, tmp, role, extra[role], f"absent-{role}") for role in BAD}
+        return {role: future.result() for role, future in futures.items()}
+
+
+def log_group(kind: str) -> str:
+    return names.resource_name(f"{kind}_log_group", "muejam-alone", project="muejam", environment="alone")
+
+
+@pytest.mark.parametrize("role", list(BAD))
+def test_a_role_alone_tears_down_what_it_owns(
+    role: str, absent_runs: dict[str, tuple[int, str]], emulator: dict[str, Any]
+) -> None:
+    code, output = absent_runs[role]
+    assert code == 0, output[-3000:]
+    assert f"TASK [muejam.infra.{role} : Check the role's inputs]" in output
+    calls = [r.action for r in request_log.read(emulator["state_dir"]) if r.access_key_id == f"absent-{role}"]
+    if role == "instance_bootstrap":
+        assert "changed=1" in output
+        assert calls.count("DeleteLogGroup") == 2
+        groups = emulator["client"]("logs").describe_log_groups(logGroupNamePrefix="/muejam/alone/")["logGroups"]
+        assert groups == []
+    else:
+        assert "changed=0" in output  # nothing of the role's is there: nothing to remove
+        assert [action for action in calls if request_log.is_mutating(action)] == []

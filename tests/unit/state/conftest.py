@@ -90,6 +90,7 @@ def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
             capture_output=True,
             text=True,
             timeout=1500,
+            check=False,
         )
         assert completed.returncode == 0, (completed.stdout + completed.stderr)[-6000:]
         calls = request_counts.count(state_dir, since=request_counts.since_mark(state_dir, "rerun"))

@@ -79,12 +79,12 @@ def test_every_option_of_every_task_is_compared_or_declared_not_state(role: str)
     table = PARTS[role].MANAGED
     missing = {
         name: sorted(options - set(table.get(name, {})))
-        for name, (_, options) in changing_tasks(role).items()
+        for name, (_unused, options) in changing_tasks(role).items()
         if options - set(table.get(name, {}))
     }
     extra = {
         name: sorted(set(table[name]) - options)
-        for name, (_, options) in changing_tasks(role).items()
+        for name, (_unused, options) in changing_tasks(role).items()
         if name in table and set(table[name]) - options
     }
     assert missing == {}, "options the role passes that its part does not compare"

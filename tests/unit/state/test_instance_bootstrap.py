@@ -82,7 +82,7 @@ class TestRead:
     def test_reads_both_groups_with_one_describe_and_one_tags_call_each(self):
         logs = FakeLogs(converged_groups())
         found = part.read(clients(logs), INPUTS, NAMES, retry=False)
-        assert [call for call, _ in logs.calls] == ["DescribeLogGroups", "ListTagsLogGroup", "ListTagsLogGroup"]
+        assert [call for call, _unused in logs.calls] == ["DescribeLogGroups", "ListTagsLogGroup", "ListTagsLogGroup"]
         assert logs.calls[0][1] == {"logGroupNamePrefix": "/muejam/local/"}
         assert found["resources"] == {
             "log_group[app]": {"name": APP, "retention": 30, "tags": {**TAGS, "Name": "muejam-local-app-logs"}},
@@ -97,7 +97,7 @@ class TestRead:
     def test_passes_aws_retry_on_every_call_when_retrying(self):
         logs = FakeLogs(converged_groups())
         part.read(clients(logs), INPUTS, NAMES, retry=True)
-        assert all(kwargs.get("aws_retry") is True for _, kwargs in logs.calls)
+        assert all(kwargs.get("aws_retry") is True for _unused, kwargs in logs.calls)
 
     def test_makes_no_call_when_the_role_does_not_manage_the_groups(self):
         def client(service: str) -> Any:
@@ -182,7 +182,8 @@ class TestWanted:
 
 
 class TestPlan:
-    def plan(self, logs: FakeLogs, inputs: dict[str, Any] = INPUTS) -> dict[str, Any]:
+    def plan(self, logs: FakeLogs, inputs: dict[str, Any] | None = None) -> dict[str, Any]:
+        inputs = INPUTS if inputs is None else inputs
         return state.plan(part, clients(logs), inputs, names.role_names("instance_bootstrap", inputs))
 
     def test_the_groups_the_role_made_are_in_sync(self):
@@ -271,7 +272,7 @@ def test_finds_a_changed_retention(converged: Converged, kind: str):
 
 @pytest.mark.parametrize("kind", ["app", "system"])
 def test_finds_a_removed_retention(converged: Converged, kind: str):
-    with restored(converged, kind) as (logs, name, _):
+    with restored(converged, kind) as (logs, name, _unused):
         logs.delete_retention_policy(logGroupName=name)
         assert differences_of(converged) == [(f"log_group[{kind}]", "retention")]
 
@@ -287,14 +288,14 @@ def test_finds_a_changed_tag(converged: Converged, kind: str):
 
 @pytest.mark.parametrize("kind", ["app", "system"])
 def test_finds_an_added_tag(converged: Converged, kind: str):
-    with restored(converged, kind) as (logs, name, _):
+    with restored(converged, kind) as (logs, name, _unused):
         logs.tag_log_group(logGroupName=name, tags={"Owner": "someone-else"})
         assert differences_of(converged) == [(f"log_group[{kind}]", "tags")]
 
 
 @pytest.mark.parametrize("kind", ["app", "system"])
 def test_finds_a_removed_tag(converged: Converged, kind: str):
-    with restored(converged, kind) as (logs, name, _):
+    with restored(converged, kind) as (logs, name, _unused):
         logs.untag_log_group(logGroupName=name, tags=["ManagedBy"])
         [difference] = plan_of(converged)["differences"]
         assert (difference["resource"], difference["attribute"]) == (f"log_group[{kind}]", "tags")
@@ -303,7 +304,7 @@ def test_finds_a_removed_tag(converged: Converged, kind: str):
 
 @pytest.mark.parametrize("kind", ["app", "system"])
 def test_finds_a_deleted_group(converged: Converged, kind: str):
-    with restored(converged, kind) as (logs, name, _):
+    with restored(converged, kind) as (logs, name, _unused):
         logs.delete_log_group(logGroupName=name)
         assert plan_of(converged)["differences"] == [
             {"resource": f"log_group[{kind}]", "attribute": "exists", "wanted": True, "found": False}

@@ -302,7 +302,7 @@ class FakeAws:
         return FakeClient(service, self.answers[service], self.calls)
 
     def methods(self) -> list[str]:
-        return [f"{service} {method}" for service, method, _ in self.calls]
+        return [f"{service} {method}" for service, method, _unused in self.calls]
 
 
 def plan(aws: FakeAws, values: dict[str, Any], retry: bool = False) -> dict[str, Any]:
@@ -330,20 +330,22 @@ class TestRead:
         values = inputs()
         aws = FakeAws(converged_answers(values))
         plan(aws, values, retry=True)
-        assert [method for _, method, kwargs in aws.calls if kwargs.get("aws_retry") is not True] == []
+        assert [method for _unused, method, kwargs in aws.calls if kwargs.get("aws_retry") is not True] == []
 
     def test_the_tags_of_both_elbv2_resources_come_from_one_call(self) -> None:
         values = inputs()
         aws = FakeAws(converged_answers(values))
         plan(aws, values)
-        tag_calls = [kwargs for _, method, kwargs in aws.calls if method == "describe_tags"]
+        tag_calls = [kwargs for _unused, method, kwargs in aws.calls if method == "describe_tags"]
         assert tag_calls == [{"ResourceArns": [ALB_ARN, TG_ARN]}]
 
     def test_the_security_group_is_looked_up_by_name_in_the_vpc(self) -> None:
         values = inputs()
         aws = FakeAws(converged_answers(values))
         plan(aws, values)
-        (filters,) = [kwargs["Filters"] for _, method, kwargs in aws.calls if method == "describe_security_groups"]
+        (filters,) = [
+            kwargs["Filters"] for _unused, method, kwargs in aws.calls if method == "describe_security_groups"
+        ]
         assert filters == [
             {"Name": "group-name", "Values": ["muejam-local-alb-sg"]},
             {"Name": "vpc-id", "Values": ["vpc-1"]},
@@ -448,7 +450,7 @@ class TestRead:
         aws = FakeAws(answers)
         result = plan(aws, values)
         assert "sts get_caller_identity" in aws.methods()
-        assert {kwargs["Bucket"] for service, _, kwargs in aws.calls if service == "s3"} == {"my-logs"}
+        assert {kwargs["Bucket"] for service, _unused, kwargs in aws.calls if service == "s3"} == {"my-logs"}
         assert result["outputs"]["access_logs_bucket"] == "my-logs"
 
     def test_a_network_load_balancer_of_the_name_cannot_be_compared(self) -> None:
@@ -504,7 +506,7 @@ class TestRead:
         aws = FakeAws(answers)
         result = plan(aws, values)
         assert result["differences"] == []
-        markers = [kwargs.get("Marker") for _, method, kwargs in aws.calls if method == "describe_listeners"]
+        markers = [kwargs.get("Marker") for _unused, method, kwargs in aws.calls if method == "describe_listeners"]
         assert markers == [None, "next"]
 
 

@@ -117,7 +117,7 @@ def vpc_only(**ec2: Any) -> dict[str, Any]:
     """An EC2 that has the stack's VPC and whatever ``ec2`` adds."""
     return {
         "describe_vpcs": {"Vpcs": [a_vpc()]},
-        "describe_vpc_attribute": lambda Attribute, **_: {
+        "describe_vpc_attribute": lambda Attribute, **_kwargs: {
             "EnableDnsSupport" if Attribute == "enableDnsSupport" else "EnableDnsHostnames": {"Value": True}
         },
         **ec2,
@@ -226,7 +226,7 @@ class TestRead:
         client, calls = fake_client({"describe_vpcs": {"Vpcs": []}})
         found = networking.read(client, INPUTS, names_of(INPUTS), retry=False)
         assert found["resources"] == {}
-        assert [method for method, _ in calls] == ["describe_vpcs", "describe_log_groups", "get_role"]
+        assert [method for method, _unused in calls] == ["describe_vpcs", "describe_log_groups", "get_role"]
 
     def test_outputs_are_empty_ids_when_nothing_exists(self) -> None:
         outputs = networking.outputs(INPUTS, names_of(INPUTS), EMPTY)
@@ -237,19 +237,19 @@ class TestRead:
     def test_passes_aws_retry_on_every_call_when_asked(self) -> None:
         client, calls = fake_client(vpc_only())
         networking.read(client, INPUTS, names_of(INPUTS), retry=True)
-        assert calls and all(request.get("aws_retry") is True for _, request in calls)
+        assert calls and all(request.get("aws_retry") is True for _unused, request in calls)
 
     def test_follows_next_tokens(self) -> None:
         pages = {
             None: {"Subnets": subnets_answer()["Subnets"][:2], "NextToken": "two"},
             "two": {"Subnets": subnets_answer()["Subnets"][2:]},
         }
-        client, _ = fake_client(vpc_only(describe_subnets=lambda NextToken=None, **_: pages[NextToken]))
+        client, _unused = fake_client(vpc_only(describe_subnets=lambda NextToken=None, **_kwargs: pages[NextToken]))
         found = networking.read(client, INPUTS, names_of(INPUTS), retry=False)
         assert found["ids"]["public_subnet[us-east-1c]"] == "subnet-public-c"
 
     def test_refuses_two_vpcs_naming_them(self) -> None:
-        client, _ = fake_client({"describe_vpcs": {"Vpcs": [a_vpc(), a_vpc(VpcId="vpc-2")]}})
+        client, _unused = fake_client({"describe_vpcs": {"Vpcs": [a_vpc(), a_vpc(VpcId="vpc-2")]}})
         with pytest.raises(state.StateError, match=r"vpc-1.*vpc-2"):
             networking.read(client, INPUTS, names_of(INPUTS), retry=False)
 
@@ -257,14 +257,14 @@ class TestRead:
         tables = [
             {"RouteTableId": rtb, "Tags": tag_list({"Name": "muejam-local-public-rt"})} for rtb in ("rtb-1", "rtb-2")
         ]
-        client, _ = fake_client(vpc_only(describe_route_tables={"RouteTables": tables}))
+        client, _unused = fake_client(vpc_only(describe_route_tables={"RouteTables": tables}))
         with pytest.raises(state.StateError, match=r"rtb-1.*rtb-2"):
             networking.read(client, INPUTS, names_of(INPUTS), retry=False)
 
     def test_a_subnet_without_its_name_is_found_by_its_block(self) -> None:
         subnets = subnets_answer()
         subnets["Subnets"][0]["Tags"] = []
-        client, _ = fake_client(vpc_only(describe_subnets=subnets))
+        client, _unused = fake_client(vpc_only(describe_subnets=subnets))
         found = networking.read(client, INPUTS, names_of(INPUTS), retry=False)
         assert found["resources"]["public_subnet[us-east-1a]"]["tags"] == {}
 
@@ -284,7 +284,7 @@ class TestRead:
                 {"Main": False, "SubnetId": "subnet-public-a"},
             ],
         }
-        client, _ = fake_client(
+        client, _unused = fake_client(
             vpc_only(
                 describe_subnets=subnets_answer(),
                 describe_internet_gateways={"InternetGateways": [{"InternetGatewayId": "igw-1"}]},
@@ -322,7 +322,7 @@ class TestRead:
     def test_an_unnamed_nat_gateway_in_the_subnet_is_adopted_with_its_address(self) -> None:
         gateways = [nat("nat-a", "subnet-public-a", None, allocation="eipalloc-own")]
         address = {"AllocationId": "eipalloc-own", "PublicIp": "203.0.113.7", "Domain": "vpc", "AssociationId": "x"}
-        client, _ = fake_client(
+        client, _unused = fake_client(
             vpc_only(
                 describe_subnets=subnets_answer(),
                 describe_nat_gateways={"NatGateways": gateways},
@@ -344,7 +344,7 @@ class TestRead:
             {"AllocationId": "eipalloc-1used", "Domain": "vpc", "AssociationId": "a", "Tags": tag_list(name)},
         ]
         gateways = [nat("nat-a", "subnet-public-a", name["Name"], allocation="eipalloc-1used")]
-        client, _ = fake_client(
+        client, _unused = fake_client(
             vpc_only(
                 describe_subnets=subnets_answer(),
                 describe_nat_gateways={"NatGateways": gateways},
@@ -357,7 +357,7 @@ class TestRead:
     def test_an_address_of_another_domain_differs(self) -> None:
         name = {"Name": "muejam-local-nat-us-east-1a"}
         addresses = [{"AllocationId": "eipalloc-1", "Domain": "standard", "Tags": tag_list(name)}]
-        client, _ = fake_client(vpc_only(describe_addresses={"Addresses": addresses}))
+        client, _unused = fake_client(vpc_only(describe_addresses={"Addresses": addresses}))
         found = networking.read(client, INPUTS, names_of(INPUTS), retry=False)
         differences = state.compare(networking.wanted(INPUTS, names_of(INPUTS), found), found["resources"])
         assert ("nat_eip[us-east-1a]", "domain") in {(row.resource, row.attribute) for row in differences}
@@ -371,7 +371,7 @@ class TestRead:
             ],
             "IpPermissionsEgress": [],
         }
-        client, _ = fake_client(vpc_only(describe_security_groups={"SecurityGroups": [group]}))
+        client, _unused = fake_client(vpc_only(describe_security_groups={"SecurityGroups": [group]}))
         found = networking.read(client, INPUTS, names_of(INPUTS), retry=False)["resources"]["default_security_group"]
         assert sorted(row["source"] for row in found["ingress"]) == ["a", "b", "sg-1"]
         assert found["ingress"] == sorted(found["ingress"], key=lambda row: json.dumps(row, sort_keys=True))
@@ -390,7 +390,7 @@ class TestRead:
             "list_attached_role_policies": {"AttachedPolicies": [{"PolicyArn": "arn:b"}, {"PolicyArn": "arn:a"}]},
             "get_role_policy": NotFound("NoSuchEntity"),
         }
-        client, _ = fake_client({"describe_vpcs": {"Vpcs": []}}, iam=iam)
+        client, _unused = fake_client({"describe_vpcs": {"Vpcs": []}}, iam=iam)
         found = networking.read(client, inputs, names_of(inputs), retry=False)
         wanted = networking.wanted(inputs, names_of(inputs), found)
         assert found["resources"]["flow_logs_role"]["trust_policy"] == wanted["flow_logs_role"]["trust_policy"]
@@ -407,7 +407,7 @@ class TestRead:
                 "MaxAggregationInterval": 600,
             }
         ]
-        client, _ = fake_client(vpc_only(describe_flow_logs={"FlowLogs": flow_logs}))
+        client, _unused = fake_client(vpc_only(describe_flow_logs={"FlowLogs": flow_logs}))
         found = networking.read(client, INPUTS, names_of(INPUTS), retry=False)
         assert found["resources"]["flow_log"]["log_group"] == "/elsewhere"
 
@@ -742,7 +742,9 @@ def converged_ids(converged: Converged) -> Iterator[dict[str, str]]:
 
 
 @pytest.mark.parametrize(
-    ("resource", "attribute", "change"), DRIFTS, ids=[f"{resource}.{attribute}" for resource, attribute, _ in DRIFTS]
+    ("resource", "attribute", "change"),
+    DRIFTS,
+    ids=[f"{resource}.{attribute}" for resource, attribute, _unused in DRIFTS],
 )
 def test_a_change_behind_the_stacks_back_is_a_difference(
     converged: Converged,
@@ -773,9 +775,11 @@ UNDRIFTABLE = {
 def test_every_compared_attribute_has_a_drift_test() -> None:
     wanted = networking.wanted(INPUTS, names_of(INPUTS), EMPTY)
     compared = {
-        (key.split("[")[0], attribute) for key, attributes in wanted.items() for attribute in (attributes or {})
+        (key.split("[", maxsplit=1)[0], attribute)
+        for key, attributes in wanted.items()
+        for attribute in (attributes or {})
     }
-    drifted = {(resource.split("[")[0], attribute) for resource, attribute, _ in DRIFTS}
+    drifted = {(resource.split("[", maxsplit=1)[0], attribute) for resource, attribute, _unused in DRIFTS}
     assert sorted(compared - drifted - set(UNDRIFTABLE)) == []
 
 

@@ -180,7 +180,7 @@ def s3_operations() -> tuple[S3Operation, ...]:
     operations = []
     for name in model.operation_names:
         operation = model.operation_model(name)
-        path, _, query = operation.http["requestUri"].partition("?")
+        path, _unused, query = operation.http["requestUri"].partition("?")
         target = _S3_TARGETS.get(path)
         if target is None:  # WriteGetObjectResponse: Object Lambda's endpoint, not S3's
             continue
@@ -213,7 +213,7 @@ def s3_operations() -> tuple[S3Operation, ...]:
 def s3_target(path: str) -> str:
     """What a path-style S3 request addresses: the service (``/``), a bucket (``/b``, ``/b/``) or an
     object (``/b/key``). botocore sends path-style requests to an endpoint that is an IP address."""
-    bucket, _, key = path.lstrip("/").partition("/")
+    bucket, _unused, key = path.lstrip("/").partition("/")
     if not bucket:
         return S3_SERVICE
     return S3_OBJECT if key else S3_BUCKET

@@ -289,6 +289,7 @@ def run_site(
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
     return completed.returncode, completed.stdout + completed.stderr, time.monotonic() - started
 

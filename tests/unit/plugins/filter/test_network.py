@@ -9,6 +9,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.muejam.infra.plugins.filter.network import FilterModule, subnet_cidrs
+from ansible_collections.muejam.infra.plugins.module_utils import preflight
 
 
 class TestSubnetCidrs:
@@ -53,3 +54,13 @@ class TestSubnetCidrs:
 class TestFilterModule:
     def test_exposes_every_filter(self) -> None:
         assert set(FilterModule().filters()) == {"subnet_cidrs"}
+
+
+class TestDerivedSubnets:
+    """The preflight (module_utils, which a module test cannot import the filter beside) derives
+    the same blocks as the networking role's filter."""
+
+    @pytest.mark.parametrize(("vpc", "count"), [("10.0.0.0/16", 3), ("10.1.0.0/20", 2), ("172.16.0.0/24", 8)])
+    @pytest.mark.parametrize("tier", ["public", "private"])
+    def test_match_the_networking_roles_filter(self, vpc: str, count: int, tier: str) -> None:
+        assert preflight.derived_subnet_cidrs(vpc, count, tier) == subnet_cidrs(vpc, count, tier)

@@ -6,7 +6,6 @@ from typing import Any
 import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
-from aws_faults import throttle
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -16,6 +15,7 @@ from ansible_collections.muejam.infra.plugins.module_utils.autoscaling_policies 
     normalize_policies,
     normalize_policy,
 )
+from ansible_collections.muejam.infra.tests.unit.aws_faults import throttle
 
 SCALE_OUT = {
     "AutoScalingGroupName": "muejam-local-asg",

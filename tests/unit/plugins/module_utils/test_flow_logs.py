@@ -6,7 +6,6 @@ from typing import Any
 import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
-from aws_faults import throttle
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -26,6 +25,7 @@ from ansible_collections.muejam.infra.plugins.module_utils.flow_logs import (
     tags_for_new_flow_log,
     validate_params,
 )
+from ansible_collections.muejam.infra.tests.unit.aws_faults import throttle
 
 ROLE = "arn:aws:iam::123456789012:role/muejam-local-flow-logs"
 GROUP = "/muejam/local/vpc-flow-logs"

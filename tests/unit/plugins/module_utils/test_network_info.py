@@ -161,7 +161,7 @@ class TestWaitForEgress:
         client, stubber = ec2
         describe_tables(stubber, [table(["subnet-a", "subnet-b"], "nat-1"), table(["subnet-c"], "nat-2")])
         describe_gateways(stubber, ["nat-1", "nat-2"], [gateway("nat-1", "pending"), gateway("nat-2", "available")])
-        for _ in range(3):  # the first poll and one per delay within the timeout (2 with delay 0)
+        for _unused in range(3):  # the first poll and one per delay within the timeout (2 with delay 0)
             describe_gateways(stubber, ["nat-1"], [gateway("nat-1", "pending")])
         with pytest.raises(network_info.EgressNotReady) as error:
             network_info.wait_for_egress(client, VPC, SUBNETS, timeout=2, delay=0)
@@ -189,12 +189,12 @@ class TestWaitForEgress:
 class TestWaiterFor:
     def test_polls_for_the_whole_timeout(self) -> None:
         client = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-        _, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=600)
+        _unused, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=600)
         assert config == {"Delay": 5, "MaxAttempts": 121}
-        _, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=12)
+        _unused, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=12)
         assert config == {"Delay": 5, "MaxAttempts": 4}
 
     def test_never_sleeps_past_a_short_timeout(self) -> None:
         client = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-        _, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=4)
+        _unused, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=4)
         assert config == {"Delay": 4, "MaxAttempts": 2}

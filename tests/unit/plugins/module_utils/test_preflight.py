@@ -11,7 +11,6 @@ import pytest
 import yaml
 from moto import mock_aws
 
-from ansible_collections.muejam.infra.plugins.filter.network import subnet_cidrs
 from ansible_collections.muejam.infra.plugins.module_utils import preflight
 from ansible_collections.muejam.infra.plugins.module_utils.preflight import (
     UNSET,
@@ -251,13 +250,6 @@ class TestCheckTypes:
         assert [str(p) for p in problems] == [
             'scaling_group_egress_ports is [443, "https"]: must be a list of integers'
         ]
-
-
-class TestDerivedSubnets:
-    @pytest.mark.parametrize(("vpc", "count"), [("10.0.0.0/16", 3), ("10.1.0.0/20", 2), ("172.16.0.0/24", 8)])
-    @pytest.mark.parametrize("tier", ["public", "private"])
-    def test_match_the_networking_roles_filter(self, vpc: str, count: int, tier: str) -> None:
-        assert preflight.derived_subnet_cidrs(vpc, count, tier) == subnet_cidrs(vpc, count, tier)
 
 
 class TestRegions:

@@ -91,38 +91,40 @@ class TestEvaluateHttp:
         assert report.components == {"database": PASS, "cache": PASS}
 
     def test_fails_when_a_component_reports_error(self):
-        problems, _ = evaluate_http(http(SEED_DB_DOWN, status=503), required=None)
+        problems, _unused = evaluate_http(http(SEED_DB_DOWN, status=503), required=None)
         assert "GET https://alb/health: HTTP 503" in problems
         assert "component database: fail (error: connection refused)" in problems
         assert not any("cache" in problem for problem in problems)
 
     def test_requires_only_the_named_components(self):
         body = {"status": "healthy", "checks": {"database": "ok", "search": "down"}}
-        problems, _ = evaluate_http(http(body), required=["database"])
+        problems, _unused = evaluate_http(http(body), required=["database"])
         assert problems == []
 
     def test_fails_when_a_required_component_is_not_reported(self):
-        problems, _ = evaluate_http(http(SEED_HEALTHY), required=["database", "queue"])
+        problems, _unused = evaluate_http(http(SEED_HEALTHY), required=["database", "queue"])
         assert problems == ["component queue: not reported (reported: database, cache)"]
 
     def test_required_component_matches_ietf_keys_by_component_name(self):
-        problems, _ = evaluate_http(http(IETF_WARN, content_type="application/health+json"), required=["database"])
+        problems, _unused = evaluate_http(
+            http(IETF_WARN, content_type="application/health+json"), required=["database"]
+        )
         assert problems == []
 
     def test_warn_counts_as_ready_unless_told_otherwise(self):
         answer = http(IETF_WARN, content_type="application/health+json")
         assert evaluate_http(answer, required=None)[0] == []
-        strict, _ = evaluate_http(answer, required=None, warn_is_ready=False)
+        strict, _unused = evaluate_http(answer, required=None, warn_is_ready=False)
         assert "GET https://alb/health: overall status warn" in strict
         assert "component cache:connections: warn (warn: pool at 90 %)" in strict
 
     def test_a_200_with_an_unhealthy_body_is_not_ready(self):
-        problems, _ = evaluate_http(http({**SEED_HEALTHY, "status": "unhealthy"}), required=None)
+        problems, _unused = evaluate_http(http({**SEED_HEALTHY, "status": "unhealthy"}), required=None)
         assert problems == ["GET https://alb/health: overall status fail"]
 
     def test_a_redirect_is_not_ready_and_names_the_target(self):
         answer = HttpResult(url="http://alb/health", status_code=301, location="https://alb:443/health")
-        problems, _ = evaluate_http(answer, required=None)
+        problems, _unused = evaluate_http(answer, required=None)
         assert "redirect to https://alb:443/health" in problems[0]
 
     def test_a_connection_error_is_kept_as_the_cause(self):
@@ -130,7 +132,7 @@ class TestEvaluateHttp:
         assert (problems, report) == (["GET https://alb/health: connection failed: refused"], None)
 
     def test_malformed_json_names_the_start_of_the_body(self):
-        problems, _ = evaluate_http(http(b"<html>oops</html>"), required=None)
+        problems, _unused = evaluate_http(http(b"<html>oops</html>"), required=None)
         assert "body starts: '<html>oops</html>'" in problems[0]
 
 
@@ -148,23 +150,23 @@ class TestEvaluateTargets:
         assert [t["state"] for t in targets] == ["healthy", "healthy"]
 
     def test_names_each_target_that_is_not_healthy_with_its_reason(self):
-        problems, _ = evaluate_targets(
+        problems, _unused = evaluate_targets(
             [target("i-1", "healthy"), target("i-2", "unhealthy", "Target.FailedHealthChecks")], 1
         )
         assert problems == ["target i-2:8000 unhealthy (Target.FailedHealthChecks: failed health checks)"]
 
     def test_initial_targets_are_not_ready(self):
-        problems, _ = evaluate_targets([target("i-1", "initial", "Elb.InitialHealthChecking")], 1)
+        problems, _unused = evaluate_targets([target("i-1", "initial", "Elb.InitialHealthChecking")], 1)
         assert "initial health checks in progress" in problems[0]
 
     def test_fails_open_alb_is_caught_by_the_minimum(self):
-        problems, _ = evaluate_targets([], 2)
+        problems, _unused = evaluate_targets([], 2)
         assert problems == ["target group: 0 healthy target(s) of 0 registered, at least 2 required"]
 
     def test_aws_description_wins_over_the_built_in_explanation(self):
         description = target("i-1", "unhealthy", "Target.ResponseCodeMismatch")
         description["TargetHealth"]["Description"] = "Health checks failed with these codes: [503]"
-        problems, _ = evaluate_targets([description], 0)
+        problems, _unused = evaluate_targets([description], 0)
         assert problems == [
             "target i-1:8000 unhealthy (Target.ResponseCodeMismatch: Health checks failed with these codes: [503])"
         ]
@@ -196,7 +198,7 @@ class TestEvaluateGroup:
         assert summary["lifecycle_states"] == {"InService": 1, "Pending": 1}
 
     def test_an_unhealthy_in_service_instance_does_not_count(self):
-        problems, _ = evaluate_group(group(1, ("InService", "Unhealthy")), "web-asg")
+        problems, _unused = evaluate_group(group(1, ("InService", "Unhealthy")), "web-asg")
         assert "0 of 1 desired" in problems[0]
 
     def test_a_missing_group_is_a_problem(self):
@@ -233,12 +235,12 @@ class TestReadinessGate:
         return ReadinessGate(probe, clock=clock, sleep=clock.sleep, **{**defaults, **options}), clock
 
     def test_is_ready_after_the_consecutive_count(self):
-        gate, _ = self.gate(scripted(False, True, True))
+        gate, _unused = self.gate(scripted(False, True, True))
         outcome = gate.run()
         assert (outcome.ready, outcome.polls, outcome.consecutive) == (True, 3, 2)
 
     def test_flapping_never_passes_before_the_consecutive_count(self):
-        gate, _ = self.gate(scripted(True, False, True, False, True, True), consecutive=2)
+        gate, _unused = self.gate(scripted(True, False, True, False, True, True), consecutive=2)
         outcome = gate.run()
         assert (outcome.ready, outcome.polls) == (True, 6)
         assert [entry["ready"] for entry in outcome.history] == [True, False, True, False, True, True]
@@ -266,7 +268,7 @@ class TestReadinessGate:
         assert clock.sleeps[0] == pytest.approx(7.5 * 1.2)
 
     def test_history_is_short(self):
-        gate, _ = self.gate(scripted(False), timeout=10_000, interval=1, max_interval=1)
+        gate, _unused = self.gate(scripted(False), timeout=10_000, interval=1, max_interval=1)
         assert len(gate.run().history) == ReadinessGate.HISTORY
 
     def test_rejects_a_consecutive_count_below_one(self):
@@ -276,7 +278,7 @@ class TestReadinessGate:
 
 class TestFailureMessage:
     def test_names_every_problem_the_group_counts_and_the_body(self):
-        gate, _ = TestReadinessGate().gate(scripted(False), timeout=10)
+        gate, _unused = TestReadinessGate().gate(scripted(False), timeout=10)
         outcome = gate.run()
         outcome.last.problems = [
             "component database: fail (error: connection refused)",

@@ -166,7 +166,7 @@ class TestHttpGet:
 
     def test_malformed_json_is_not_ready_and_shows_the_body(self, serve):
         server = serve(lambda n: (200, {"Content-Type": "text/html"}, b"<html>Bad Gateway</html>"))
-        problems, _ = evaluate_http(http_get(server.url), None)
+        problems, _unused = evaluate_http(http_get(server.url), None)
         assert "body is not JSON" in problems[0]
         assert "<html>Bad Gateway</html>" in problems[0]
 

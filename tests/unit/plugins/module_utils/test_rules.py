@@ -8,11 +8,17 @@ import random
 from typing import Any
 
 import pytest
-from test_preflight import DEFAULTS, SPECS, good_values, variables
 
 from ansible_collections.muejam.infra.plugins.module_utils import preflight
 from ansible_collections.muejam.infra.plugins.module_utils.preflight import check_inputs, check_role
 from ansible_collections.muejam.infra.plugins.module_utils.rules.core import check_option, coerce
+from ansible_collections.muejam.infra.tests.unit.plugins.module_utils.test_preflight import (
+    DEFAULTS,
+    ROOT,
+    SPECS,
+    good_values,
+    variables,
+)
 
 ROLE_OF_PORT = {
     "load_balancer_target_port": "load_balancer",
@@ -277,7 +283,6 @@ def test_defaults_of_every_role_pass() -> None:
 def test_the_derived_stack_variables_are_those_of_playbooks_vars_stack_yml() -> None:
     """A stack_ variable the playbooks derive is not reported as a misspelling."""
     import yaml
-    from test_preflight import ROOT
 
     derived = yaml.safe_load((ROOT / "playbooks/vars/stack.yml").read_text())
     assert set(preflight.DERIVED_STACK_VARIABLES) == set(derived)

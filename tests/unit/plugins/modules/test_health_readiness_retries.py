@@ -9,12 +9,12 @@ from typing import Any
 import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
-from aws_faults import throttle
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from ansible_collections.muejam.infra.plugins.module_utils.readiness import ReadinessError
 from ansible_collections.muejam.infra.plugins.modules.health_readiness import default_url, find_target_group
+from ansible_collections.muejam.infra.tests.unit.aws_faults import throttle
 
 REGION = "us-east-1"
 

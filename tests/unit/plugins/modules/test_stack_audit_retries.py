@@ -9,7 +9,6 @@ from typing import Any
 import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from aws_faults import throttle
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -21,6 +20,7 @@ from ansible_collections.muejam.infra.plugins.modules.stack_audit import (
     gather_log_groups,
     gather_role,
 )
+from ansible_collections.muejam.infra.tests.unit.aws_faults import throttle
 
 REGION = "us-east-1"
 TAGS = {"Project": "audit", "Environment": "test"}

@@ -227,7 +227,7 @@ class TestAgentConfig:
 class TestUserData:
     def test_is_a_strict_bash_script(self, default_outputs):
         lines = default_outputs["user_data"].splitlines()
-        assert lines[0] == "#!/bin/bash"
+        assert lines[0] == "#!/usr/bin/env bash"
         assert "set -euo pipefail" in lines
 
     def test_passes_bash_syntax_check_and_shellcheck(self, default_outputs, tmp_path):
