@@ -16,6 +16,9 @@ description:
     every option the role's tasks pass is compared, so a skipped task never hides a change.
   - Read-only; it never changes anything, in check mode or not. Its differences are what check mode
     reports and what a drift report lists.
+  - In check mode it reports C(changed) when the part is not in sync, so that C(--check) counts what
+    the role would change even where a resource module has no check mode (C(community.aws.elb_target_group),
+    C(amazon.aws.s3_bucket)); with C(--diff) it shows, per resource, the attributes found and wanted.
 author:
   - muejam.infra maintainers (@muejam)
 options:
@@ -39,8 +42,9 @@ attributes:
     support: full
     details: Read-only; it reads and compares in check mode as it does otherwise.
   diff_mode:
-    support: none
-    details: It returns no diff; its RV(differences) are what a change would be.
+    support: full
+    details: Per resource that differs, the attributes that differ as found (before) and wanted (after);
+      Ansible shows them in check mode, where the task reports the change.
   platform:
     platforms: posix
 extends_documentation_fragment:
@@ -146,7 +150,11 @@ def main() -> None:
         module.fail_json(msg=str(error))
     except Exception as error:  # botocore's ClientError and BotoCoreError, reported once
         module.fail_json_aws(error, msg=f"Could not read the stack's {part} resources")
-    module.exit_json(changed=False, **result)
+    diff = result.pop("diff")
+    if module._diff:
+        result["diff"] = diff
+    # Outside check mode the role's resource tasks make (and report) the changes.
+    module.exit_json(changed=module.check_mode and not result["in_sync"], **result)
 
 
 if __name__ == "__main__":

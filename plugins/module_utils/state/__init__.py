@@ -84,6 +84,20 @@ def compare(
     return differences
 
 
+def diff(differences: list[Difference]) -> list[dict[str, Any]]:
+    """The differences as Ansible's ``diff`` (``--diff``): one entry per resource, ``before`` what
+    was found and ``after`` what is wanted, of the attributes that differ only."""
+    entries: dict[str, dict[str, Any]] = {}
+    for difference in differences:
+        entry = entries.setdefault(
+            difference.resource,
+            {"before_header": difference.resource, "after_header": difference.resource, "before": {}, "after": {}},
+        )
+        entry["before"][difference.attribute] = difference.found
+        entry["after"][difference.attribute] = difference.wanted
+    return list(entries.values())
+
+
 def tags_of(items: list[Mapping[str, Any]] | None) -> dict[str, str]:
     """AWS's ``[{"Key": k, "Value": v}]`` as ``{k: v}`` (any key case: ``Key``/``key``)."""
     tags: dict[str, str] = {}
@@ -130,13 +144,15 @@ def plan(
 ) -> dict[str, Any]:
     """Read one part of the stack, compare it with the wanted one and say what a run would change.
 
-    Returns ``in_sync``, ``differences`` (as dicts), ``outputs`` and ``ids`` (what was found).
+    Returns ``in_sync``, ``differences`` (as dicts), ``diff`` (the same, as Ansible's ``--diff``
+    shows it), ``outputs`` and ``ids`` (what was found).
     """
     found = part.read(client, inputs, names, retry)
     differences = compare(part.wanted(inputs, names, found), found["resources"])
     return {
         "in_sync": not differences,
         "differences": [difference.as_dict() for difference in differences],
+        "diff": diff(differences),
         "outputs": part.outputs(inputs, names, found),
         "ids": found.get("ids", {}),
     }
