@@ -71,6 +71,27 @@ class Converged:
         return dict(self.plans()[part]["invocation"]["module_args"]["inputs"])
 
 
+def json_playbook(state_dir: Path, endpoint: str, *args: str) -> dict[str, Any]:
+    """``ansible-playbook ARGS -i inventories/local`` with the JSON callback and each task's
+    arguments in its result (asserted to succeed): its parsed output."""
+    completed = subprocess.run(
+        ["ansible-playbook", *args, "-i", "inventories/local"],
+        cwd=ROOT,
+        env={
+            **environment(state_dir, endpoint),
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+            # ansible-core 2.19+ leaves a task's arguments out of its result unless asked: plans() reads them.
+            "ANSIBLE_INJECT_INVOCATION": "true",
+        },
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
+    )
+    assert completed.returncode == 0, (completed.stdout + completed.stderr)[-6000:]
+    return json.loads(completed.stdout)
+
+
 @pytest.fixture(scope="session")
 def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
     state_dir = tmp_path_factory.mktemp("converged")
@@ -78,20 +99,6 @@ def converged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
         code, output = ansible_playbook(state_dir, endpoint, "site.yml")
         assert code == 0, output[-6000:]
         request_counts.mark(state_dir, "rerun")
-        completed = subprocess.run(
-            ["ansible-playbook", "site.yml", "-i", "inventories/local"],
-            cwd=ROOT,
-            env={
-                **environment(state_dir, endpoint),
-                "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
-                # ansible-core 2.19+ leaves a task's arguments out of its result unless asked: plans() reads them.
-                "ANSIBLE_INJECT_INVOCATION": "true",
-            },
-            capture_output=True,
-            text=True,
-            timeout=1500,
-            check=False,
-        )
-        assert completed.returncode == 0, (completed.stdout + completed.stderr)[-6000:]
+        rerun = json_playbook(state_dir, endpoint, "site.yml")
         calls = request_counts.count(state_dir, since=request_counts.since_mark(state_dir, "rerun"))
-        yield Converged(state_dir, endpoint, json.loads(completed.stdout), calls)
+        yield Converged(state_dir, endpoint, rerun, calls)

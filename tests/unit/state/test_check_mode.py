@@ -7,14 +7,11 @@ the resource module has no check mode: the target group, the access logs' bucket
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import Converged
-from stack_runs import ROOT, environment
+from conftest import Converged, json_playbook
 
 from tools.emulator import request_counts
 
@@ -24,21 +21,8 @@ GROUP = "muejam-local-asg"
 def run_check_diff(converged: Converged) -> dict[str, Any]:
     """``site.yml --check --diff`` with the JSON callback: its output and the calls it made."""
     before = request_counts.count(converged.state_dir)["lines"]
-    completed = subprocess.run(
-        ["ansible-playbook", "site.yml", "-i", "inventories/local", "--check", "--diff"],
-        cwd=ROOT,
-        env={
-            **environment(converged.state_dir, converged.endpoint),
-            "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
-            "ANSIBLE_INJECT_INVOCATION": "true",
-        },
-        capture_output=True,
-        text=True,
-        timeout=1500,
-        check=False,
-    )
-    assert completed.returncode == 0, (completed.stdout + completed.stderr)[-6000:]
-    return {"run": json.loads(completed.stdout), "calls": request_counts.count(converged.state_dir, since=before)}
+    run = json_playbook(converged.state_dir, converged.endpoint, "site.yml", "--check", "--diff")
+    return {"run": run, "calls": request_counts.count(converged.state_dir, since=before)}
 
 
 def results(run: dict[str, Any], name_part: str) -> list[dict[str, Any]]:
