@@ -51,20 +51,30 @@ run_molecule() {
 }
 
 run_all() {
-    # ansible-test sanity and units (CPU-bound, ~10 min of CPU together) run alongside the rest,
-    # at a lower priority, in a process group of their own that the exit cleanup stops.
-    local log checks status=0
-    log="$(mktemp "${TMPDIR:-/tmp}/muejam-checks.XXXXXX")"
-    setsid --wait nice -n 10 bash scripts/sanity.sh all >"$log" 2>&1 &
+    # Three lanes on a 2-core machine: ansible-test sanity and units (CPU-bound, ~10 min of CPU
+    # together) at a lower priority, and the molecule scenarios (on an emulator of their own)
+    # beside pytest once the lint has passed. Each background lane runs in a process group of its
+    # own that the exit cleanup stops, writes to a log printed when it ends, and every lane's
+    # failure is reported, not just the first.
+    local checks_log checks molecule_log molecule status=0
+    checks_log="$(mktemp "${TMPDIR:-/tmp}/muejam-checks.XXXXXX")"
+    setsid --wait nice -n 10 bash scripts/sanity.sh all >"$checks_log" 2>&1 &
     checks=$!
-    cleanups+=("kill -- -$checks 2>/dev/null || kill $checks 2>/dev/null; rm -f '$log'")
+    cleanups+=("kill -- -$checks 2>/dev/null || kill $checks 2>/dev/null; rm -f '$checks_log'")
     echo "== ansible-test sanity and units: started alongside (scripts/sanity.sh all, pid $checks)"
     run_lint
-    run_unit
-    run_molecule
+    molecule_log="$(mktemp "${TMPDIR:-/tmp}/muejam-molecule.XXXXXX")"
+    setsid --wait bash scripts/test.sh molecule >"$molecule_log" 2>&1 &
+    molecule=$!
+    cleanups+=("kill -- -$molecule 2>/dev/null || kill $molecule 2>/dev/null; rm -f '$molecule_log'")
+    echo "== molecule: started alongside pytest (scripts/test.sh molecule, pid $molecule)"
+    run_unit || status=$?
+    echo "== molecule (scripts/test.sh molecule)"
+    wait "$molecule" || status=$?
+    cat "$molecule_log"
     echo "== ansible-test sanity and units (scripts/sanity.sh all)"
     wait "$checks" || status=$?
-    cat "$log"
+    cat "$checks_log"
     return "$status"
 }
 
