@@ -14,10 +14,10 @@
 waits until it answers, seeds what an AWS account would already have (see seed.py) and
 writes the state directory: `endpoint`, `pid`, `certificate_arn`, `server.log`.
 Port 0 picks a free port. The server follows `stage.json` in its state directory, written by
-`stage` (target-health, asg-instances, clear, show; `stage` must come first); `start` of a new
-server removes an old one's stage file. Likewise it follows `faults.json`, written by `faults`
-(`faults` must come first too), which makes it answer some requests with AWS's throttling and
-5xx errors; `start` of a new server removes an old one's faults file and request marks.
+`stage` (target-health, asg-instances, release-health, clear, show; `stage` must come first);
+`start` of a new server removes an old one's stage file. Likewise it follows `faults.json`,
+written by `faults` (`faults` must come first too), which makes it answer some requests with AWS's
+throttling and 5xx errors; `start` of a new server removes an old one's faults file and request marks.
 `requests` counts the calls of `requests.log` by service and action, between marks.
 The server also follows `latency.json`, written by `latency on [--scale F] [--set NAME=SECONDS]`
 (removed by `latency off`; `latency` must come first too): with it, resources take AWS's time to

@@ -18,6 +18,10 @@ emulator can be told what to report, and when, through a *stage file*::
       },
       "autoscaling_instances": {
         "<group name>": {"from": <epoch s>, "steps": [<instance step>, ...]}
+      },
+      "release_health": {
+        "<launch template name or id>:<version>": {"from": <epoch s>, "steps": [<target step>, ...]},
+        "<AMI id>": {"from": <epoch s>, "steps": [<target step>, ...]}
       }
     }
 
@@ -46,6 +50,15 @@ polls see ``initial``, the fourth ``healthy``): a busy machine can take any numb
 reach its first poll, but never makes polls that did not happen. A target
 schedule applies only where moto itself would say ``healthy`` (a registered target of a running
 instance): moto's ``unused``/``draining`` answers for deregistered or stopped targets are kept.
+A *release* schedule (``release_health``; ``stage release-health``) stages the targets of the
+instances launched from one launch template version, or from one AMI, in every target group:
+"this release is bad" (``unhealthy#0``) while the instances of the previous version stay healthy.
+A target's own schedule comes first, then a release schedule of its instance (the launch template
+version, from the ``aws:ec2launchtemplate:id``/``:version`` tags AWS puts on the instances it
+launches from a template, then its AMI), then its target group's default. Its polls are counted
+per target group like the others. A DescribeTargetHealth made by the emulator itself (the instance
+refresh model judging a new instance, inside ``latency.on_behalf_of_aws()``) sees the step due
+without counting a poll, so it never moves a schedule on.
 An instance step makes the group's InService instances after the first ``in_service`` ones
 ``Pending``, and its Healthy instances after the first ``healthy`` ones ``Unhealthy`` (null: no
 limit), in moto's order of the group's instances.
@@ -71,6 +84,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +159,14 @@ def active_state_dir() -> Path | None:
     return _active_state_dir
 
 
+def release_keys(
+    template_id: str | None, template_name: str | None, version: str | None, image_id: str | None
+) -> list[str]:
+    """The ``release_health`` keys an instance answers to, in order: its template and version, its AMI."""
+    keys = [f"{template}:{version}" for template in (template_id, template_name) if template and version]
+    return keys + ([image_id] if image_id else [])
+
+
 def active_stage() -> dict[str, Any]:
     """The stage file of the configured state directory; empty when none is configured or written."""
     if _active_state_dir is None:
@@ -180,13 +202,18 @@ def step_at(schedule: dict[str, Any] | None, now: float, poll: int | None = None
     return current
 
 
-def target_schedule(stage: dict[str, Any], target_group_arn: str, target_id: str) -> dict[str, Any] | None:
-    """The schedule of a target: its own, else its target group's default, else None."""
-    schedules = stage.get("target_health", {}).get(target_group_arn)
-    if not schedules:
-        return None
+def target_schedule(
+    stage: dict[str, Any], target_group_arn: str, target_id: str, releases: Sequence[str] = ()
+) -> dict[str, Any] | None:
+    """The schedule of a target: its own, else that of its instance's release (``releases``, from
+    :func:`release_keys`), else its target group's default, else None."""
+    schedules = stage.get("target_health", {}).get(target_group_arn) or {}
     if target_id in schedules:
         return schedules[target_id]
+    by_release = stage.get("release_health", {})
+    for key in releases:
+        if key in by_release:
+            return by_release[key]
     return schedules.get(DEFAULT_TARGET)
 
 
@@ -414,6 +441,26 @@ def stage_target_health(
     return stage
 
 
+def stage_release_health(
+    state_dir: Path | str,
+    steps: list[dict[str, Any]] | str,
+    launch_template: str | None = None,
+    version: str | int | None = None,
+    image_id: str | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """Stage the targets of every instance launched from ``launch_template`` (name or id) ``version``,
+    or from the AMI ``image_id``, in every target group. Replaces an earlier schedule of that release."""
+    if bool(image_id) == bool(launch_template) or (launch_template and not str(version or "").isdigit()):
+        raise ValueError("a release is a launch template (name or id) with a version number, or an AMI id")
+    steps = parse_target_steps(steps) if isinstance(steps, str) else [_target_step_of(step) for step in steps]
+    key = image_id or f"{launch_template}:{version}"
+    stage = read(state_dir)
+    stage.setdefault("release_health", {})[key] = {"from": time.time() if now is None else now, "steps": steps}
+    write(state_dir, stage)
+    return stage
+
+
 def stage_asg_instances(
     state_dir: Path | str,
     group_name: str,
@@ -449,9 +496,11 @@ def clear(
     target_group_arn: str | None = None,
     target: str | None = None,
     group_name: str | None = None,
+    release: str | None = None,
 ) -> None:
-    """Remove schedules: all of them (no argument), or those of a target group / target / group."""
-    if target_group_arn is None and group_name is None:
+    """Remove schedules: all of them (no argument), or those of a target group / target / group /
+    release (``TEMPLATE:VERSION`` or an AMI id)."""
+    if target_group_arn is None and group_name is None and release is None:
         stage_path(state_dir).unlink(missing_ok=True)
         return
     stage = read(state_dir)
@@ -465,6 +514,8 @@ def clear(
             schedules.get(target_group_arn, {}).pop(target, None)
     if group_name is not None:
         stage.get("autoscaling_instances", {}).pop(group_name, None)
+    if release is not None:
+        stage.get("release_health", {}).pop(release, None)
     write(state_dir, stage)
 
 
@@ -474,7 +525,8 @@ USAGE = """\
 python -m tools.emulator stage [--state-dir DIR] ACTION ...
   target-health --target-group-arn ARN [--target ID] --steps STEPS
   asg-instances --group NAME (--in-service N [--healthy N] | --steps STEPS)
-  clear [--target-group-arn ARN [--target ID]] [--group NAME]
+  release-health (--launch-template NAME|ID --version N | --image-id AMI) --steps STEPS
+  clear [--target-group-arn ARN [--target ID]] [--group NAME] [--release TEMPLATE:VERSION|AMI]
   show
 """
 
@@ -506,10 +558,19 @@ def cli(argv: list[str], default_state_dir: Path) -> None:
     instances.add_argument("--healthy", type=int, help="how many instances are Healthy (others Unhealthy)")
     instances.add_argument("--steps", help="IN_SERVICE[/HEALTHY][@AFTER],... ('*': no limit), e.g. '0@0,2/1@4,*@8'")
 
+    release = actions.add_parser(
+        "release-health", parents=[late], help="stage the targets of the instances of one launch template version"
+    )
+    release.add_argument("--launch-template", help="the launch template's name or id (with --version)")
+    release.add_argument("--version", help="the launch template version number")
+    release.add_argument("--image-id", help="instead: the AMI the instances were launched from")
+    release.add_argument("--steps", required=True, help="as for target-health, e.g. 'unhealthy#0'")
+
     remove = actions.add_parser("clear", parents=[late], help="remove all schedules, or those named")
     remove.add_argument("--target-group-arn")
     remove.add_argument("--target")
     remove.add_argument("--group")
+    remove.add_argument("--release", help="TEMPLATE:VERSION or an AMI id")
 
     actions.add_parser("show", parents=[late], help="print the stage file")
 
@@ -524,10 +585,12 @@ def cli(argv: list[str], default_state_dir: Path) -> None:
             if args.steps is None and args.in_service is None and args.healthy is None:
                 parser.error("asg-instances: give --in-service (and/or --healthy) or --steps")
             stage_asg_instances(state_dir, args.group, args.in_service, args.healthy, steps=args.steps)
+        elif args.action == "release-health":
+            stage_release_health(state_dir, args.steps, args.launch_template, args.version, args.image_id)
         elif args.action == "clear":
             if args.target is not None and args.target_group_arn is None:
                 parser.error("clear: --target needs --target-group-arn")
-            clear(state_dir, args.target_group_arn, args.target, args.group)
+            clear(state_dir, args.target_group_arn, args.target, args.group, args.release)
         print(json.dumps(read(state_dir), indent=2, sort_keys=True))
     except ValueError as error:
         raise SystemExit(f"emulator stage: {error}") from None

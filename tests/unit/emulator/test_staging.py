@@ -207,6 +207,28 @@ class TestSchedules:
         assert staging.target_health_at(stage, ARN + "0", "i-1", 101.0) is None
         assert staging.target_health_at({}, ARN, "i-1", 101.0) is None
 
+    def test_a_release_schedule_comes_after_the_target_own_and_before_the_default(self, tmp_path: Path) -> None:
+        staging.stage_target_health(tmp_path, ARN, "healthy@0", now=100.0)
+        staging.stage_target_health(tmp_path, ARN, "initial@0", target="i-2", now=100.0)
+        stage = staging.stage_release_health(tmp_path, "unhealthy#0", launch_template="web-lt", version=2, now=100.0)
+        new = staging.release_keys("lt-1", "web-lt", "2", "ami-2")
+        old = staging.release_keys("lt-1", "web-lt", "1", "ami-1")
+        assert new == ["lt-1:2", "web-lt:2", "ami-2"]
+        assert staging.step_at(staging.target_schedule(stage, ARN, "i-1", new), 101.0, poll=0)["state"] == "unhealthy"
+        assert staging.step_at(staging.target_schedule(stage, ARN, "i-1", old), 101.0, poll=0)["state"] == "healthy"
+        assert staging.step_at(staging.target_schedule(stage, ARN, "i-2", new), 101.0, poll=0)["state"] == "initial"
+
+    def test_a_release_is_a_numbered_version_or_an_ami(self, tmp_path: Path) -> None:
+        stage = staging.stage_release_health(tmp_path, "unhealthy@0", image_id="ami-2", now=100.0)
+        assert staging.target_schedule(stage, ARN + "0", "i-9", ["ami-2"])["steps"][0]["state"] == "unhealthy"
+        for wrong in (
+            {"launch_template": "web-lt", "version": "$Latest"},
+            {},
+            {"launch_template": "x", "image_id": "a"},
+        ):
+            with pytest.raises(ValueError):
+                staging.stage_release_health(tmp_path, "unhealthy@0", **wrong)
+
     def test_stages_instance_counts_at_once_or_by_steps(self, tmp_path: Path) -> None:
         stage = staging.stage_asg_instances(tmp_path, "asg", in_service=1, now=100.0)
         assert staging.asg_instances_at(stage, "asg", 100.0) == {"after": 0.0, "in_service": 1, "healthy": None}
@@ -302,6 +324,13 @@ class TestStageCommand:
         monkeypatch.setenv("MUEJAM_EMULATOR_STATE", str(tmp_path / "b"))
         main(["stage", "asg-instances", "--group", "asg", "--steps", "0/0@0,*@5"])
         assert len(staging.read(tmp_path / "b")["autoscaling_instances"]["asg"]["steps"]) == 2
+
+    def test_release_health(self, tmp_path: Path) -> None:
+        release = ["release-health", "--launch-template", "web-lt", "--version", "2", "--steps", "unhealthy#0"]
+        main(["stage", "--state-dir", str(tmp_path), *release])
+        assert staging.read(tmp_path)["release_health"]["web-lt:2"]["steps"][0]["state"] == "unhealthy"
+        main(["stage", "--state-dir", str(tmp_path), "clear", "--release", "web-lt:2"])
+        assert staging.read(tmp_path)["release_health"] == {}
 
     def test_clear(self, tmp_path: Path) -> None:
         staging.stage_asg_instances(tmp_path, "asg", in_service=0)
