@@ -330,3 +330,29 @@ def test_an_unknown_alarm_is_refused(autoscaling: Any) -> None:
     with pytest.raises(ClientError) as refused:
         start(autoscaling, AlarmSpecification={"Alarms": ["no-such-alarm"]})
     assert refused.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_bake_time_holds_the_refresh_in_baking(autoscaling: Any, clock: Clock) -> None:
+    start(autoscaling, MinHealthyPercentage=100, MaxHealthyPercentage=200, BakeTime=300)
+    clock.now += WARMUP
+    assert refresh(autoscaling)["Status"] == "Baking" and versions(autoscaling) == ["2"] * 4
+    assert group(autoscaling)["LaunchTemplate"]["Version"] == "1"  # moved only once the refresh succeeds
+    clock.now += 300
+    assert refresh(autoscaling)["Status"] == "Successful" and group(autoscaling)["LaunchTemplate"]["Version"] == "2"
+
+
+@pytest.mark.parametrize(
+    ("handling", "status"), [("Wait", "Failed"), ("Ignore", "Successful"), ("Refresh", "Successful")]
+)
+def test_an_instance_protected_from_scale_in(autoscaling: Any, clock: Clock, handling: str, status: str) -> None:
+    protected = group(autoscaling)["Instances"][0]["InstanceId"]
+    autoscaling.set_instance_protection(AutoScalingGroupName=GROUP, InstanceIds=[protected], ProtectedFromScaleIn=True)
+    start(autoscaling, MinHealthyPercentage=100, MaxHealthyPercentage=200, ScaleInProtectedInstances=handling)
+    clock.now += WARMUP
+    if handling == "Wait":  # AWS waits an hour for the protection to go
+        assert refresh(autoscaling)["Status"] == "InProgress"
+        clock.now += 3600
+    ended = refresh(autoscaling)
+    assert ended["Status"] == status
+    still_there = protected in {instance["InstanceId"] for instance in group(autoscaling)["Instances"]}
+    assert still_there == (handling != "Refresh")

@@ -437,7 +437,7 @@ def _checkpoint_room(refresh: Refresh) -> int:
 
 def _finish_batches(group: Any, refresh: Refresh, now: float) -> bool:
     if refresh.rollback is not None:
-        _finish(refresh, "RollbackSuccessful", "", now)
+        _finish(refresh, "RollbackSuccessful", refresh.rollback["RollbackReason"], now)
         return True
     refresh.done_at = refresh.done_at or now
     if now < refresh.done_at + scaled(refresh.preferences.get("BakeTime", 0)):
