@@ -356,3 +356,49 @@ def test_an_instance_protected_from_scale_in(autoscaling: Any, clock: Clock, han
     assert ended["Status"] == status
     still_there = protected in {instance["InstanceId"] for instance in group(autoscaling)["Instances"]}
     assert still_there == (handling != "Refresh")
+
+
+def test_the_server_rolls_a_release_staged_bad_back(emulator: dict[str, Any]) -> None:
+    """Against the real emulator (every correction applied, latency model off, the bad release
+    staged by `python -m tools.emulator stage release-health` from another process): a good release
+    completes at once, a bad one fails its refresh and rolls back to the previous version."""
+    ec2, autoscaling, elbv2 = (emulator["client"](service) for service in ("ec2", "autoscaling", "elbv2"))
+    images = [image["ImageId"] for image in ec2.describe_images(Owners=["amazon"])["Images"][:3]]
+    ec2.create_launch_template(LaunchTemplateName="srv-lt", LaunchTemplateData={"ImageId": images[0]})
+    for image_id in images[1:]:
+        ec2.create_launch_template_version(LaunchTemplateName="srv-lt", LaunchTemplateData={"ImageId": image_id})
+    vpc_id = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    arn = elbv2.create_target_group(Name="srv-tg", Protocol="HTTP", Port=80, VpcId=vpc_id)["TargetGroups"][0][
+        "TargetGroupArn"
+    ]
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="srv-asg",
+        LaunchTemplate={"LaunchTemplateName": "srv-lt", "Version": "1"},
+        MinSize=2,
+        MaxSize=4,
+        DesiredCapacity=2,
+        AvailabilityZones=[f"{REGION}a"],
+        HealthCheckType="ELB",
+        TargetGroupARNs=[arn],
+    )
+
+    def refresh_to(version: str) -> dict[str, Any]:
+        autoscaling.start_instance_refresh(
+            AutoScalingGroupName="srv-asg",
+            DesiredConfiguration={"LaunchTemplate": {"LaunchTemplateName": "srv-lt", "Version": version}},
+            Preferences={"MinHealthyPercentage": 100, "MaxHealthyPercentage": 200, "AutoRollback": True},
+        )
+        return autoscaling.describe_instance_refreshes(AutoScalingGroupName="srv-asg")["InstanceRefreshes"][0]
+
+    def running() -> list[str]:
+        found = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["srv-asg"])["AutoScalingGroups"][0]
+        return [found["LaunchTemplate"]["Version"], *sorted(i["LaunchTemplate"]["Version"] for i in found["Instances"])]
+
+    assert refresh_to("2")["Status"] == "Successful" and running() == ["2", "2", "2"]
+    emulator["launcher"](
+        *("stage", "--state-dir", str(emulator["state_dir"]), "release-health"),
+        *("--launch-template", "srv-lt", "--version", "3", "--steps", "unhealthy#0"),
+    )
+    rolled_back = refresh_to("3")
+    assert rolled_back["Status"] == "RollbackSuccessful" and running() == ["2", "2", "2"]
+    assert "unhealthy" in rolled_back["RollbackDetails"]["RollbackReason"]

@@ -229,7 +229,11 @@ def start(backend: Any, group_name: str, strategy: str | None, desired: dict[str
             if spec.get("LaunchTemplateId")
             else ec2.get_launch_template_by_name(spec.get("LaunchTemplateName"))
         )
-    version = str(template.get_version(spec.get("Version") if spec else group.launch_template_version).number)
+    wanted = spec.get("Version", "$Default") if spec else group.launch_template_version
+    try:
+        version = str(template.get_version(wanted).number)
+    except (IndexError, ValueError):
+        raise _error("ValidationError", f"Launch template {template.name} has no version {wanted}") from None
     cloudwatch = _cloudwatch(group)
     missing = [name for name in _alarms(preferences) if name not in cloudwatch.alarms]
     if missing:
@@ -391,7 +395,7 @@ def _health(group: Any, state: Any) -> tuple[str, str]:
         return "healthy", ""
     elbv2 = group.autoscaling_backend.elbv2_backend
     with latency.on_behalf_of_aws():  # AWS's own looks: no poll of a staged schedule
-        for arn in group.target_group_arns:
+        for arn in [arn for arn in group.target_group_arns if arn in elbv2.target_groups]:
             for status in elbv2.describe_target_health(arn, [{"Id": state.instance.id}]):
                 if status.status == "unhealthy":
                     return "unhealthy", f"target of {arn.split(':')[-1]}: unhealthy, {status.reason}"
