@@ -305,8 +305,9 @@ def advance(group: Any, now: float | None = None) -> None:
         now = clock() if now is None else now
         if refresh.status == "Pending":
             refresh.status = "InProgress"
-        while refresh.status in ACTIVE and _step(group, refresh, now):
-            pass
+        for _ in range(4 * len(group.instance_states) + 16):  # each step launches, promotes or ends one
+            if refresh.status not in ACTIVE or not _step(group, refresh, now):
+                break
 
 
 def _step(group: Any, refresh: Refresh, now: float) -> bool:
