@@ -25,12 +25,12 @@ def autoscaling_account() -> Iterator[Any]:
 
 
 def create_group(client: Any, name: str, **extra: Any) -> None:
-    """A group of 0..1 instance in one AZ, launched from TEMPLATE; EXTRA are more of its parameters."""
-    client.create_auto_scaling_group(
-        AutoScalingGroupName=name,
-        LaunchTemplate={"LaunchTemplateName": TEMPLATE, "Version": "$Latest"},
-        MinSize=0,
-        MaxSize=1,
-        AvailabilityZones=[f"{REGION}a"],
-        **extra,
-    )
+    """A group of 0..1 instance in one AZ, launched from TEMPLATE; EXTRA are more of its parameters
+    (or other values of these)."""
+    defaults = {
+        "LaunchTemplate": {"LaunchTemplateName": TEMPLATE, "Version": "$Latest"},
+        "MinSize": 0,
+        "MaxSize": 1,
+        "AvailabilityZones": [f"{REGION}a"],
+    }
+    client.create_auto_scaling_group(AutoScalingGroupName=name, **{**defaults, **extra})

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.unit.emulator.autoscaling_fixtures import REGION, TEMPLATE, autoscaling_account
+from tests.unit.emulator.autoscaling_fixtures import REGION, TEMPLATE, autoscaling_account, create_group
 from tools.emulator import latency, staging
 from tools.emulator.patches import autoscaling_instance_refresh as patch
 from tools.emulator.patches import elbv2_target_health_staging
@@ -65,13 +65,8 @@ def autoscaling(account: dict[str, Any], tmp_path: Path, clock: Clock) -> Iterat
     """A group of 4 instances on version 1 of TEMPLATE, the latency model on at scale 1 with instant
     instances (only the refresh's own warmup, grace and checkpoint delays take time)."""
     client = account["autoscaling"]
-    client.create_auto_scaling_group(
-        AutoScalingGroupName=GROUP,
-        LaunchTemplate={"LaunchTemplateName": TEMPLATE, "Version": "1"},
-        MinSize=0,
-        MaxSize=8,
-        DesiredCapacity=4,
-        AvailabilityZones=[f"{REGION}a"],
+    create_group(
+        client, GROUP, LaunchTemplate={"LaunchTemplateName": TEMPLATE, "Version": "1"}, MaxSize=8, DesiredCapacity=4
     )
     staging.configure(tmp_path)
     latency.turn_on(tmp_path, 1.0, {"instance_pending": 0, "instance_in_service": 0})
@@ -371,16 +366,10 @@ def test_the_server_rolls_a_release_staged_bad_back(emulator: dict[str, Any]) ->
     arn = elbv2.create_target_group(Name="srv-tg", Protocol="HTTP", Port=80, VpcId=vpc_id)["TargetGroups"][0][
         "TargetGroupArn"
     ]
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName="srv-asg",
-        LaunchTemplate={"LaunchTemplateName": "srv-lt", "Version": "1"},
-        MinSize=2,
-        MaxSize=4,
-        DesiredCapacity=2,
-        AvailabilityZones=[f"{REGION}a"],
-        HealthCheckType="ELB",
-        TargetGroupARNs=[arn],
-    )
+    template = {"LaunchTemplateName": "srv-lt", "Version": "1"}
+    create_group(autoscaling, "srv-asg", LaunchTemplate=template, MaxSize=4, DesiredCapacity=2)
+    autoscaling.update_auto_scaling_group(AutoScalingGroupName="srv-asg", HealthCheckType="ELB")
+    autoscaling.attach_load_balancer_target_groups(AutoScalingGroupName="srv-asg", TargetGroupARNs=[arn])
 
     def refresh_to(version: str) -> dict[str, Any]:
         autoscaling.start_instance_refresh(
