@@ -46,24 +46,29 @@ https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-rollback.
 Why the stack needs it: the rollout (muejam.infra.autoscaling_instance_refresh, playbooks/rollout.yml)
 starts, waits for, gates and rolls back refreshes; against moto none of it can run.
 
-How it is modelled: the refreshes live on the moto group (newest first) and advance lazily, under
-a lock, whenever the group or its refreshes are described (DescribeInstanceRefreshes,
+How it is modelled: the refreshes live on the moto group (newest first) and advance lazily, under a
+lock, whenever the group or its refreshes are described (DescribeInstanceRefreshes,
 DescribeAutoScalingGroups, DescribeAutoScalingInstances): each advance does everything due at that
-moment. The refresh's own times (warmup, checkpoint delay, bake time, the health check grace
-period after which an unhealthy replacement fails it, the hour of ``Wait``) are AWS's seconds times
-the latency model's scale (tools/emulator/latency.py), read from :data:`clock` (``time.time``;
-tests substitute a controllable clock); with the model off they are 0, so a refresh completes at
-its first describe unless a replacement is unhealthy. Whether a replacement is in service and
-healthy comes from what the group and DescribeTargetHealth would answer now (latency model,
-``stage asg-instances``, and ``stage release-health`` for a bad release, tools/emulator/staging.py),
-asked inside ``latency.on_behalf_of_aws()`` so that the model's own looks count no poll. A replacement
-still ``initial`` is waited for; one ``unhealthy`` once the grace period has passed fails the
-refresh. Old and skipped instances are taken as healthy. The wording of StatusReason is AWS's for
-the warmup wait; the other reasons are the emulator's (AWS documents none).
+moment; StartInstanceRefresh advances at once, so ``Pending`` is not seen. The refresh's own times
+(warmup, checkpoint delay, bake time, the health check grace period after which an unhealthy
+replacement fails it, the hour of ``Wait``) are AWS's seconds times the latency model's scale
+(tools/emulator/latency.py), read from :data:`clock` (``time.time``; tests substitute a controllable
+clock); with the model off they are 0, so a refresh completes at its first describe unless a
+replacement is unhealthy. Whether a replacement is in service and healthy comes from what the group
+and DescribeTargetHealth would answer now (latency model, ``stage asg-instances``, and ``stage
+release-health`` for a bad release, tools/emulator/staging.py), asked inside
+``latency.on_behalf_of_aws()`` so that the model's own looks count no poll. A replacement still
+``initial`` is waited for; one ``unhealthy`` once the grace period has passed fails the refresh. Old
+and skipped instances are taken as healthy. Cancelling lets the replacements in flight finish. The
+wording of StatusReason is AWS's for the warmup wait; the other reasons are the emulator's (AWS
+documents none). Every instance an Auto Scaling group launches gets the
+``aws:ec2launchtemplate:version`` tag of the version it was launched from, which its
+``LaunchTemplate.Version`` (DescribeAutoScalingGroups/Instances) shows and SkipMatching compares.
 
 Not modelled: the ReplaceRootVolume strategy, MixedInstancesPolicy desired configurations, warm
-pools (``WarmPoolProgress``), launch failures, pagination of DescribeInstanceRefreshes, and the
-Terminating state of replaced instances (they leave the group at once, as in moto's scale-in).
+pools (``WarmPoolProgress``), launch failures, pagination of DescribeInstanceRefreshes, the
+Terminating state of replaced instances (they leave the group at once, as in moto's scale-in), and
+``StandbyInstances: Terminate`` (Standby instances are replaced like the others).
 """
 
 from __future__ import annotations
