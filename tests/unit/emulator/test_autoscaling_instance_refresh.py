@@ -116,7 +116,7 @@ def versions(client: Any) -> list[str]:
 def run(client: Any, clock: Clock, until: tuple[str, ...], step: float = 10) -> list[dict[str, Any]]:
     """Describe the refresh and the group every STEP seconds of the model's clock until a status in UNTIL."""
     seen = []
-    for _ in range(200):
+    for _unused in range(200):
         seen.append({**refresh(client), "versions": versions(client)})
         if seen[-1]["Status"] in until:
             return seen
@@ -292,7 +292,7 @@ def test_the_model_own_health_looks_count_no_poll(
 ) -> None:
     staging.stage_release_health(tmp_path, "initial#0,unhealthy#1", launch_template=TEMPLATE, version=2)
     start(checked, MinHealthyPercentage=100, MaxHealthyPercentage=150)
-    for _ in range(3):
+    for _unused in range(3):
         clock.now += GRACE
         assert refresh(checked)["Status"] == "InProgress"  # still initial: the refresh waits for it
     account["elbv2"].describe_target_health(TargetGroupArn=account["target_group_arn"])  # the first poll

@@ -310,7 +310,7 @@ def advance(group: Any, now: float | None = None) -> None:
         now = clock() if now is None else now
         if refresh.status == "Pending":
             refresh.status = "InProgress"
-        for _ in range(4 * len(group.instance_states) + 16):  # each step launches, promotes or ends one
+        for _unused in range(4 * len(group.instance_states) + 16):  # each step launches, promotes or ends one
             if refresh.status not in ACTIVE or not _step(group, refresh, now):
                 break
 
