@@ -326,7 +326,9 @@ def wait(
 ) -> Waited:
     """Poll ``describe`` until the refresh's status is in ``done``; or, with ``stop_at_percentage``,
     until it is InProgress (or Baking) with at least that percentage complete, the checkpoint the caller
-    gates. A terminal status not in ``done`` raises :class:`RefreshFailed` (message from ``on_failure``);
+    gates (a checkpoint at 100 pauses the refresh with every instance new, before it ends: a gate there
+    can still roll it back, which AWS refuses once the refresh is Successful).
+    A terminal status not in ``done`` raises :class:`RefreshFailed` (message from ``on_failure``);
     the timeout raises :class:`RefreshTimeout`. Progress is kept each time it changes."""
     deadline = clock() + timeout
     history: list[dict[str, Any]] = []
@@ -343,7 +345,6 @@ def wait(
             raise RefreshFailed(message, refresh)
         if (
             stop_at_percentage is not None
-            and stop_at_percentage < 100
             and status in ("InProgress", "Baking")
             and (refresh.get("PercentageComplete") or 0) >= stop_at_percentage
         ):

@@ -110,7 +110,8 @@ options:
       - With O(state=started), return as soon as the refresh has this percentage complete (a checkpoint of
         O(preferences.checkpoint_percentages)) instead of at its end, so that the caller can check the
         new instances before it goes on; the next call with the next percentage joins the same refresh.
-      - C(100) (or none) waits for the end.
+      - C(100) returns at a checkpoint at 100 %, where every instance is new and the refresh can still be
+        rolled back (AWS refuses once it is C(Successful)); without it the task waits for the end.
     type: int
 attributes:
   check_mode:

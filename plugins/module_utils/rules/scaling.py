@@ -47,6 +47,7 @@ def check(inputs: Inputs, wired: bool = False) -> None:
     _check_launch_template(inputs)
     _check_group(inputs)
     _check_scaling(inputs)
+    _check_refresh(inputs)
 
 
 def _check_upstream(inputs: Inputs, wired: bool) -> None:
@@ -201,3 +202,45 @@ def _check_scaling(inputs: Inputs) -> None:
 def metric_resolution(detailed_monitoring: bool) -> int:
     """Seconds between the datapoints of an instance's AWS/EC2 metrics, with detailed monitoring on or off."""
     return EC2_METRIC_RESOLUTION[bool(detailed_monitoring)]
+
+
+# The instance refresh that replaces the instances when the launch template changes
+# (module_utils/instance_refresh.py): AWS's ranges (API_RefreshPreferences), and the project's rule
+# that launching comes before terminating, so capacity never drops below desired.
+REFRESH_MAX_HEALTHY = (110, 200)
+REFRESH_CHECKPOINT_DELAY_LIMIT = 172800  # seconds (AWS's maximum)
+REFRESH_ALARMS_LIMIT = 10  # AWS's maximum of alarms in an alarm specification
+
+
+def _check_refresh(inputs: Inputs) -> None:
+    minimum = inputs.in_range(
+        "scaling_group_refresh_min_healthy_percentage", 0, 100, "percent of the desired capacity kept in service"
+    )
+    maximum = inputs.in_range(
+        "scaling_group_refresh_max_healthy_percentage",
+        *REFRESH_MAX_HEALTHY,
+        "percent of the desired capacity: above 100 so that new instances launch before old ones terminate",
+    )
+    if minimum is not None and maximum is not None and maximum - minimum > 100:
+        inputs.add(
+            "scaling_group_refresh_max_healthy_percentage",
+            f"must be at most 100 above scaling_group_refresh_min_healthy_percentage ({minimum}), as AWS requires",
+        )
+    inputs.in_range("scaling_group_refresh_instance_warmup", 0, None, "seconds")
+    inputs.in_range("scaling_group_refresh_checkpoint_delay", 0, REFRESH_CHECKPOINT_DELAY_LIMIT, "seconds")
+    checkpoints = inputs.get("scaling_group_refresh_checkpoint_percentages", "list", "int")
+    if checkpoints is not None and (
+        any(not 1 <= percentage <= 100 for percentage in checkpoints) or checkpoints != sorted(set(checkpoints))
+    ):
+        inputs.add(
+            "scaling_group_refresh_checkpoint_percentages",
+            "must be percentages from 1 to 100 in ascending order, each once (such as [50] or [20, 50, 100])",
+        )
+    alarms = inputs.get("scaling_group_refresh_alarms", "list", "str")
+    if alarms is not None and (
+        len(alarms) > REFRESH_ALARMS_LIMIT or any(not alarm.strip() or len(alarm) > 255 for alarm in alarms)
+    ):
+        inputs.add(
+            "scaling_group_refresh_alarms",
+            f"must be at most {REFRESH_ALARMS_LIMIT} CloudWatch alarm names (1 to 255 characters each)",
+        )

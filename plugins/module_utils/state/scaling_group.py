@@ -168,6 +168,16 @@ MANAGED: dict[str, dict[str, str | None]] = {
         "treat_missing_data": "alarm[*].treat_missing_data",
         "state": None,  # present: the resource exists
     },
+    # Runs in sync too (tasks/refresh.yml): the module compares the instances' versions itself
+    # (module_utils/instance_refresh.plan), so the comparison's skip hides nothing of it.
+    "Start or join the instance refresh": {
+        "autoscaling_group_name": "auto_scaling_group.name",
+        # AWS sets the refresh's desired version on the group when it succeeds.
+        "launch_template_version": "auto_scaling_group.launch_template",
+        "preferences": None,  # how a refresh replaces the instances, nothing the group keeps
+        "state": None,  # started: a refresh runs or ran to the version
+        "wait": None,  # the rollout gate (playbooks/tasks/rollout.yml) waits
+    },
 }
 
 EXAMPLE_INPUTS: dict[str, Any] = {

@@ -104,6 +104,7 @@ class TestArguments:
         templates = {args["name"]: args for args in calls_of(recorded, "job_template")}
         assert {args["playbook"] for args in templates.values()} == {
             "site.yml",
+            "playbooks/rollout.yml",
             "playbooks/readiness.yml",
             "playbooks/audit.yml",
             "teardown.yml",
@@ -137,6 +138,7 @@ class TestSurveys:
         found = surveys(recorded)
         assert set(found) == {
             "muejam.infra provision",
+            "muejam.infra rollout",
             "muejam.infra teardown",
             "muejam.infra provision, readiness, audit",
         }
@@ -172,6 +174,19 @@ class TestSurveys:
         for choice in question["choices"]:
             problems = preflight.check_inputs({"scaling_group_instance_type": choice}, across=False)
             assert not [p for p in problems if p.variable == "scaling_group_instance_type"], choice
+
+    def test_the_rollout_asks_for_the_release_s_ami_and_refuses_a_launch_without_it(self, recorded):
+        spec = surveys(recorded)["muejam.infra rollout"]
+        questions = {question["variable"]: question for question in spec["spec"]}
+        assert set(questions) == {"stack_expected_environment", "scaling_group_ami_id", "scaling_group_instance_type"}
+        assert questions["scaling_group_ami_id"]["type"] == "text"
+        assert questions["scaling_group_ami_id"]["required"] is True
+        assert answer_errors(
+            spec, {"stack_expected_environment": "staging", "scaling_group_instance_type": "t3.medium"}
+        )
+        # What the question accepts is what the preflight checks: a bad AMI id is refused before any AWS call.
+        problems = preflight.check_inputs({"scaling_group_ami_id": "ami-nope"}, across=False)
+        assert [p.variable for p in problems if p.variable == "scaling_group_ami_id"] == ["scaling_group_ami_id"]
 
     def test_teardown_requires_its_confirmation(self, recorded):
         spec = surveys(recorded)["muejam.infra teardown"]

@@ -48,10 +48,21 @@ def _tool(*args: str, check: bool = True) -> None:
 
 
 @contextmanager
-def own_emulator(state_dir: Path) -> Iterator[str]:
-    """An emulator and a reference /health server of the caller's own (its endpoint), stopped
-    at the end whatever happens, and exiting by themselves should this test process die."""
-    _tool("tools.emulator", "start", "--port", "0", "--state-dir", str(state_dir), "--owner-pid", str(os.getpid()))
+def own_emulator(state_dir: Path, *start_args: str) -> Iterator[str]:
+    """An emulator (``start ... START_ARGS``, such as ``--latency 0.02``) and a reference /health
+    server of the caller's own (its endpoint), stopped at the end whatever happens, and exiting by
+    themselves should this test process die."""
+    _tool(
+        "tools.emulator",
+        *start_args,
+        "start",
+        "--port",
+        "0",
+        "--state-dir",
+        str(state_dir),
+        "--owner-pid",
+        str(os.getpid()),
+    )
     try:
         _tool("tools.health_server", "start", "--port", "0", "--state-dir", str(state_dir / "health"))
         yield (state_dir / "endpoint").read_text().strip()

@@ -266,10 +266,17 @@ class TestWait:
         )
         assert waited.checkpoint == 50 and waited.refresh["PercentageComplete"] == 50
 
-    def test_a_stop_at_100_waits_for_success_not_for_the_percentage(self, clock: Clock) -> None:
-        answers = iter([refresh("Baking", 100, 0), refresh("Successful", 100, 0)])
+    def test_a_stop_at_100_returns_at_the_final_checkpoint_while_a_rollback_is_possible(self, clock: Clock) -> None:
+        answers = iter([refresh("InProgress", 50, 1), refresh("InProgress", 100, 0), refresh("Successful", 100, 0)])
         waited = wait(
             lambda: next(answers), ("Successful",), 600, 15, stop_at_percentage=100, sleep=clock.sleep, clock=clock
+        )
+        assert waited.refresh["Status"] == "InProgress" and waited.checkpoint == 100
+
+    def test_a_stop_returns_at_success_when_the_checkpoint_passed_meanwhile(self, clock: Clock) -> None:
+        answers = iter([refresh("InProgress", 0, 2), refresh("Successful", 100, 0)])
+        waited = wait(
+            lambda: next(answers), ("Successful",), 600, 15, stop_at_percentage=50, sleep=clock.sleep, clock=clock
         )
         assert waited.refresh["Status"] == "Successful" and waited.checkpoint is None
 
