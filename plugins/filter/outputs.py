@@ -32,6 +32,7 @@ STACK_OUTPUTS: dict[str, tuple[str, str, object]] = {
     "autoscaling_group_arn": ("scaling_group", "autoscaling_group_arn", ""),
     "scale_out_policy_arn": ("scaling_group", "scale_out_policy_arn", ""),
     "scale_in_policy_arn": ("scaling_group", "scale_in_policy_arn", ""),
+    "target_tracking_policy_arn": ("scaling_group", "target_tracking_policy_arn", ""),
     "alarm_names": ("scaling_group", "alarm_names", []),
 }
 # The stack's own outputs, from the inventory: every run gives them.

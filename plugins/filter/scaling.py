@@ -21,14 +21,31 @@ from ansible_collections.muejam.infra.plugins.module_utils.state.scaling_group i
     scaling_group_capacity,
 )
 
-# The settings of a simple scaling policy that autoscaling_policy sets, in the order reported.
-POLICY_SETTINGS = ("policy_type", "adjustment_type", "scaling_adjustment", "cooldown")
+# The settings of a scaling policy that autoscaling_policy sets, in the order reported: a simple policy's,
+# then a target tracking policy's (None in the other type, found and wanted alike).
+POLICY_SETTINGS = (
+    "policy_type",
+    "adjustment_type",
+    "scaling_adjustment",
+    "cooldown",
+    "target_tracking",
+    "estimated_instance_warmup",
+)
 
 
 def _render(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_render(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{key}: {_render(item)}" for key, item in value.items()) + "}"
     return "(none)" if value is None or value == "" else str(value)
+
+
+def _same(found: Any, wanted: Any) -> bool:
+    """Numbers as numbers (300 and "300"), mappings key by key whatever their order."""
+    if isinstance(found, Mapping) and isinstance(wanted, Mapping):
+        return found.keys() == wanted.keys() and all(_same(found[key], wanted[key]) for key in wanted)
+    return str(found) == str(wanted)
 
 
 def _propagated(value: Any) -> bool:
@@ -111,15 +128,18 @@ def scaling_group_changes(found_group: Mapping[str, Any], wanted: Mapping[str, A
 
 
 def scaling_policy_changes(
-    found_policies: Iterable[Mapping[str, Any]], wanted_policies: Iterable[Mapping[str, Any]]
+    found_policies: Iterable[Mapping[str, Any]],
+    wanted_policies: Iterable[Mapping[str, Any]],
+    removed: Iterable[str] = (),
 ) -> list[str]:
-    """What community.aws.autoscaling_policy would create or change: ``'policy: found -> wanted'``.
+    """What community.aws.autoscaling_policy would create, change or remove: ``'policy: found -> wanted'``.
 
     A missing policy is reported once (``'<name>: absent -> present'``), a changed one per setting
-    (``'<name> cooldown: 300 -> 120'``); policies found but not wanted are left alone, as the module does.
+    (``'<name> cooldown: 300 -> 120'``), one of ``removed`` found once (``'<name>: present -> absent'``);
+    other policies found but not wanted are left alone, as the module does.
     """
     found = {policy["policy_name"]: policy for policy in found_policies}
-    changes = []
+    changes = [f"{name}: present -> absent" for name in removed if name in found]
     for policy in wanted_policies:
         name = policy["policy_name"]
         if name not in found:
@@ -128,7 +148,7 @@ def scaling_policy_changes(
         changes.extend(
             f"{name} {setting}: {_render(found[name].get(setting))} -> {_render(policy.get(setting))}"
             for setting in POLICY_SETTINGS
-            if str(found[name].get(setting)) != str(policy.get(setting))
+            if not _same(found[name].get(setting), policy.get(setting))
         )
     return changes
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.muejam.infra.plugins.module_utils.state.scaling_group import target_tracking
+
 
 def describe_policies_request(group_name: str | None, policy_names: list[str] | None) -> dict[str, Any]:
     """Return the DescribePolicies parameters for a group and/or a list of policy names."""
@@ -43,6 +45,8 @@ def normalize_policy(policy: dict[str, Any]) -> dict[str, Any]:
         "scaling_adjustment": policy.get("ScalingAdjustment"),
         "min_adjustment_magnitude": policy.get("MinAdjustmentMagnitude"),
         "cooldown": policy.get("Cooldown"),
+        "target_tracking": target_tracking(policy.get("TargetTrackingConfiguration")),
+        "estimated_instance_warmup": policy.get("EstimatedInstanceWarmup"),
         "enabled": policy.get("Enabled", True),
         "alarm_names": sorted(alarm["AlarmName"] for alarm in policy.get("Alarms", [])),
     }

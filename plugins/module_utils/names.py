@@ -101,6 +101,7 @@ NAMES: tuple[Resource, ...] = (
     Resource("auto_scaling_group", "scaling_group", "{name}-asg", _GROUP),
     Resource("scale_out_policy", "scaling_group", "{name}-scale-out", _POLICY),
     Resource("scale_in_policy", "scaling_group", "{name}-scale-in", _POLICY),
+    Resource("target_tracking_policy", "scaling_group", "{name}-cpu-target", _POLICY),
     Resource("cpu_high_alarm", "scaling_group", "{name}-cpu-high", _ALARM),
     Resource("cpu_low_alarm", "scaling_group", "{name}-cpu-low", _ALARM),
 )

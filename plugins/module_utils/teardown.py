@@ -1027,7 +1027,7 @@ class Stack:
 
     def leftovers(self) -> list[tuple[str, str]]:
         """(kind, id or name) of every resource of the stack that exists: by the stack's tags, or by
-        its name prefix where AWS cannot filter by tag. Read-only (17 calls)."""
+        its name prefix where AWS cannot filter by tag. Read-only (18 calls)."""
         ec2, prefix = self.client("ec2"), f"{self.inputs.name}-"
         tagged = {"Filters": state.filters(self.tag_filters)}
         found: list[tuple[str, str]] = []
@@ -1076,8 +1076,14 @@ class Stack:
             found += [
                 (what, item[name_key]) for item in _pages(self.call, method, key) if item[name_key].startswith(prefix)
             ]
-        alarms = _pages(self.call, self.client("cloudwatch").describe_alarms, "MetricAlarms", AlarmNamePrefix=prefix)
-        found += [("alarm", item["AlarmName"]) for item in alarms]
+        # Ours by the stack's prefix, and those AWS made for a target tracking policy of the group (it deletes
+        # them with the policy, so one found here is a leftover too).
+        group = self.names["scaling_group"]["auto_scaling_group"]
+        for alarm_prefix in (prefix, f"TargetTracking-{group}-"):
+            alarms = _pages(
+                self.call, self.client("cloudwatch").describe_alarms, "MetricAlarms", AlarmNamePrefix=alarm_prefix
+            )
+            found += [("alarm", item["AlarmName"]) for item in alarms]
         iam = self.client("iam")
         found += [
             ("iam_role", item["RoleName"])

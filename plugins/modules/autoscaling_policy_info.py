@@ -104,13 +104,44 @@ policies:
       returned: always
       type: int
       sample: 300
+    target_tracking:
+      description:
+        - The target tracking configuration of a C(TargetTrackingScaling) policy; null for other types.
+        - C(target_value) is a float; C(disable_scale_in) is false when AWS leaves it out; C(predefined_metric_type)
+          is empty for a customized metric.
+      returned: always
+      type: dict
+      sample: {"predefined_metric_type": "ASGAverageCPUUtilization", "target_value": 50.0, "disable_scale_in": false}
+      contains:
+        predefined_metric_type:
+          description: The predefined metric, such as C(ASGAverageCPUUtilization); empty for a customized metric.
+          returned: success
+          type: str
+          sample: ASGAverageCPUUtilization
+        target_value:
+          description: The metric's target value.
+          returned: success
+          type: float
+          sample: 50.0
+        disable_scale_in:
+          description: Whether the policy never scales in.
+          returned: success
+          type: bool
+          sample: false
+    estimated_instance_warmup:
+      description: Seconds before a new instance's metrics count (step and target tracking policies); null when not set.
+      returned: always
+      type: int
+      sample: 300
     enabled:
       description: Whether the policy is enabled.
       returned: always
       type: bool
       sample: true
     alarm_names:
-      description: The CloudWatch alarms that trigger the policy, sorted.
+      description:
+        - The CloudWatch alarms that trigger the policy, sorted; for a target tracking policy, those AWS created
+          for it (C(TargetTracking-<group>-AlarmHigh-...), C(-AlarmLow-...)).
       returned: always
       type: list
       elements: str

@@ -152,7 +152,27 @@ def _check_group(inputs: Inputs) -> None:
     inputs.in_range("scaling_group_delete_delay", 0, None, "seconds")
 
 
+# scaling_group_policy_type: the seed's two simple policies with our CPU alarms, or one target tracking policy on
+# the group's average CPU, whose alarms AWS creates and owns (state/scaling_group.py POLICIES names both types).
+TARGET_CPU_RANGE = (1, 99)  # percent: at 100 the group would never scale out, at 0 never in
+
+
+def _check_target_tracking(inputs: Inputs) -> None:
+    inputs.in_range(
+        "scaling_group_target_cpu",
+        *TARGET_CPU_RANGE,
+        "the average CPU percentage the target tracking policy keeps the group at",
+    )
+    # autoscaling_policy sends no EstimatedInstanceWarmup for 0, so 0 would never replace a warmup set before.
+    inputs.in_range(
+        "scaling_group_target_instance_warmup", 1, None, "seconds before a new instance's CPU counts in the average"
+    )
+
+
 def _check_scaling(inputs: Inputs) -> None:
+    # simple or target_tracking: the argument spec's choices refused anything else.
+    chosen = inputs.get("scaling_group_policy_type", "str")
+    _check_target_tracking(inputs)
     inputs.in_range("scaling_group_scale_out_adjustment", 1, None, "instances added")
     inputs.in_range("scaling_group_scale_in_adjustment", None, -1, "a negative change in capacity")
     high = inputs.in_range("scaling_group_cpu_high_threshold", 0, 100, "percent CPU")
@@ -168,7 +188,8 @@ def _check_scaling(inputs: Inputs) -> None:
     if period is not None and (period <= 0 or (period not in (10, 30) and period % 60 != 0)):
         inputs.add("scaling_group_alarm_period", "must be 10, 30 or a multiple of 60 seconds")
         period = None
-    if period is not None and detailed is not None:
+    # Only the simple policies' alarms are ours: AWS sets the periods of a target tracking policy's alarms.
+    if period is not None and detailed is not None and chosen != "target_tracking":
         resolution = metric_resolution(detailed)
         if period % resolution != 0:
             fix = (

@@ -1,7 +1,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The scaling_group part of the stack (role muejam.infra.scaling_group): the app security group, the
-instances' IAM role and instance profile, the launch template, the Auto Scaling group, its two simple
-scaling policies and the two CPU alarms, and whether the private subnets have egress yet.
+instances' IAM role and instance profile, the launch template, the Auto Scaling group, its scaling
+policies (the two simple ones and the two CPU alarms that trigger them, or one target tracking policy
+whose alarms AWS owns: ``scaling_group_policy_type``), and whether the private subnets have egress yet.
 
 What the role's tasks pass is restated here as wanted attributes, once per option (``MANAGED`` says
 which attribute covers which option, and tests/unit/state/test_coverage.py holds the two together);
@@ -70,6 +71,11 @@ CPU_ALARM = {
     "ok_actions": [],
     "insufficient_data_actions": [],
 }
+# The target tracking policy's metric: the group's average AWS/EC2 CPUUtilization.
+TARGET_TRACKING_METRIC = "ASGAverageCPUUtilization"
+# The names (keys of the names table) of each policy type's policies and of the alarms the role makes for them.
+POLICIES = {"simple": ("scale_out_policy", "scale_in_policy"), "target_tracking": ("target_tracking_policy",)}
+ALARMS = {"simple": ("cpu_high_alarm", "cpu_low_alarm"), "target_tracking": ()}
 
 _SG = "app_security_group"
 _ROLE = "instance_role"
@@ -153,6 +159,23 @@ MANAGED: dict[str, dict[str, str | None]] = {
         "cooldown": "scaling_policy[*].cooldown",
         "state": None,  # present: the resource exists
     },
+    "Create the target tracking scaling policy": {
+        "name": "scaling_policy[*].name",
+        "asg_name": "scaling_policy[*].auto_scaling_group",
+        "policy_type": "scaling_policy[*].policy_type",
+        "target_tracking_config": "scaling_policy[*].target_tracking",
+        "estimated_instance_warmup": "scaling_policy[*].estimated_instance_warmup",
+        "state": None,  # present: the resource exists
+    },
+    # The other type's, found: wanted None, so their existence is compared.
+    "Remove the scaling policies of the other type": {
+        "name": "scaling_policy[*].name",
+        "state": None,  # absent: the resource does not exist
+    },
+    "Remove the CPU alarms of the simple policies": {
+        "name": "alarm[*].name",
+        "state": None,  # absent: the resource does not exist
+    },
     "Create the CPU alarms": {
         "name": "alarm[*].name",
         "description": "alarm[*].description",
@@ -186,6 +209,20 @@ EXAMPLE_INPUTS: dict[str, Any] = {
     "ami_id": "ami-04681a1dbd79675a5",
     "user_data": "#!/bin/bash\necho muejam\n",
 }
+# Further inputs under which wanted() compares other resources (tests/unit/state/test_coverage.py).
+EXAMPLE_VARIANTS: tuple[dict[str, Any], ...] = ({"policy_type": "target_tracking"},)
+
+
+def scaling_names(policy_type: str, names: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The policies and alarms the role makes for ``policy_type`` (``policies``, ``alarms``) and those it
+    removes, the other type's (``other_policies``, ``other_alarms``)."""
+    other = next(kind for kind in POLICIES if kind != policy_type)
+    return {
+        "policies": [names[key] for key in POLICIES[policy_type]],
+        "alarms": [names[key] for key in ALARMS[policy_type]],
+        "other_policies": [names[key] for key in POLICIES[other]],
+        "other_alarms": [names[key] for key in ALARMS[other]],
+    }
 
 
 def scaling_group_capacity(found_group: Mapping[str, Any], desired: int, min_size: int, max_size: int) -> int:
@@ -247,7 +284,9 @@ def read(
     resources[_GROUP] = _group(group) if group else None
     ids["auto_scaling_group_arn"] = group["AutoScalingGroupARN"] if group else ""
 
-    policy_names = [names["scale_out_policy"], names["scale_in_policy"]]
+    # Both types' policies and alarms: those of the type not chosen are removed (scaling_names).
+    kinds = scaling_names(inputs["policy_type"], names)
+    policy_names = kinds["policies"] + kinds["other_policies"]
     policies = {}
     if group:
         request = {"AutoScalingGroupName": names[_GROUP], "PolicyNames": policy_names}
@@ -257,12 +296,18 @@ def read(
     for name in policy_names:
         resources[f"scaling_policy[{name}]"] = _policy(policies[name]) if name in policies else None
     ids["policy_arns"] = {name: policy["PolicyARN"] for name, policy in policies.items() if name in policy_names}
+    # The alarms AWS made for a target tracking policy (TargetTracking-<group>-AlarmHigh-<id>, ...).
+    ids["policy_alarms"] = {
+        name: sorted(alarm["AlarmName"] for alarm in policy.get("Alarms") or []) for name, policy in policies.items()
+    }
+    ids["other_policies"] = [name for name in kinds["other_policies"] if name in policies]
 
-    alarm_names = [names["cpu_high_alarm"], names["cpu_low_alarm"]]
+    alarm_names = kinds["alarms"] + kinds["other_alarms"]
     request = {"AlarmNames": alarm_names, "AlarmTypes": ["MetricAlarm"]}
     alarms = {a["AlarmName"]: a for a in _pages(call, client("cloudwatch").describe_alarms, "MetricAlarms", **request)}
     for name in alarm_names:
         resources[f"alarm[{name}]"] = _alarm(alarms[name]) if name in alarms else None
+    ids["other_alarms"] = [name for name in kinds["other_alarms"] if name in alarms]
 
     if ids["vpc_id"] and ids["subnet_ids"]:
         for subnet, egress in network_info.read_egress(ec2, ids["vpc_id"], ids["subnet_ids"], retry).items():
@@ -505,6 +550,22 @@ def _policy(policy: Mapping[str, Any]) -> dict[str, Any]:
         "adjustment_type": policy.get("AdjustmentType"),
         "scaling_adjustment": policy.get("ScalingAdjustment"),
         "cooldown": policy.get("Cooldown"),
+        "target_tracking": target_tracking(policy.get("TargetTrackingConfiguration")),
+        "estimated_instance_warmup": policy.get("EstimatedInstanceWarmup"),
+    }
+
+
+def target_tracking(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A TargetTrackingConfiguration as compared: its predefined metric (empty for a customized one), the
+    target as a float (AWS returns a double; the inventory gives an integer) and DisableScaleIn, which
+    AWS may leave out when it is false. None for a policy without one."""
+    if not config:
+        return None
+    target = config.get("TargetValue")
+    return {
+        "predefined_metric_type": (config.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType", ""),
+        "target_value": float(target) if target is not None else None,
+        "disable_scale_in": bool(config.get("DisableScaleIn", False)),
     }
 
 
@@ -632,6 +693,35 @@ def wanted(inputs: Mapping[str, Any], names: Mapping[str, Any], found: Mapping[s
             },
         },
     }
+    result.update(_scaling(inputs, names, policy_arns))
+    # The instances need egress from their first boot: a subnet whose NAT gateway is not available yet is
+    # a difference, so the role runs its tasks and waits for it before it creates or updates the group.
+    for subnet in ids.get("subnet_ids") or []:
+        result[f"private_subnet_egress[{subnet}]"] = {"pending_nat_gateway": ""}
+    return result
+
+
+def _scaling(inputs: Mapping[str, Any], names: Mapping[str, Any], policy_arns: Mapping[str, str]) -> dict[str, Any]:
+    """The chosen type's policies (and the simple policies' alarms); the other type's must not exist."""
+    group = names[_GROUP]
+    policy_type = inputs["policy_type"]
+    kinds = scaling_names(policy_type, names)
+    result: dict[str, Any] = {f"scaling_policy[{name}]": None for name in kinds["other_policies"]}
+    result.update({f"alarm[{name}]": None for name in kinds["other_alarms"]})
+    if policy_type == "target_tracking":
+        name = names["target_tracking_policy"]
+        result[f"scaling_policy[{name}]"] = {
+            "name": name,
+            "auto_scaling_group": group,
+            "policy_type": "TargetTrackingScaling",
+            "target_tracking": {
+                "predefined_metric_type": TARGET_TRACKING_METRIC,
+                "target_value": float(inputs["target_cpu"]),
+                "disable_scale_in": bool(inputs["target_disable_scale_in"]),
+            },
+            "estimated_instance_warmup": int(inputs["target_instance_warmup"]),
+        }
+        return result
     for key, adjustment in (("scale_out_policy", "scale_out_adjustment"), ("scale_in_policy", "scale_in_adjustment")):
         result[f"scaling_policy[{names[key]}]"] = {
             "name": names[key],
@@ -664,10 +754,6 @@ def wanted(inputs: Mapping[str, Any], names: Mapping[str, Any], found: Mapping[s
             "dimensions": {"AutoScalingGroupName": group},
             "alarm_actions": [policy_arns.get(names[f"{scaling}_policy"], "")],
         }
-    # The instances need egress from their first boot: a subnet whose NAT gateway is not available yet is
-    # a difference, so the role runs its tasks and waits for it before it creates or updates the group.
-    for subnet in ids.get("subnet_ids") or []:
-        result[f"private_subnet_egress[{subnet}]"] = {"pending_nat_gateway": ""}
     return result
 
 
@@ -690,5 +776,11 @@ def outputs(inputs: Mapping[str, Any], names: Mapping[str, Any], found: Mapping[
         "autoscaling_group_arn": ids.get("auto_scaling_group_arn", ""),
         "scale_out_policy_arn": policy_arns.get(names["scale_out_policy"], ""),
         "scale_in_policy_arn": policy_arns.get(names["scale_in_policy"], ""),
-        "alarm_names": [names["cpu_high_alarm"], names["cpu_low_alarm"]],
+        "target_tracking_policy_arn": policy_arns.get(names["target_tracking_policy"], ""),
+        # The alarms that scale the group: ours for the simple policies, AWS's for a target tracking policy.
+        "alarm_names": (
+            list(ids.get("policy_alarms", {}).get(names["target_tracking_policy"], []))
+            if inputs["policy_type"] == "target_tracking"
+            else [names["cpu_high_alarm"], names["cpu_low_alarm"]]
+        ),
     }

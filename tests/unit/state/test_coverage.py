@@ -103,12 +103,15 @@ def example_inputs(role: str) -> dict[str, Any]:
 @pytest.mark.parametrize("role", list(PARTS))
 def test_every_attribute_in_the_table_is_one_that_wanted_produces(role: str) -> None:
     part = PARTS[role]
-    inputs = example_inputs(role)
-    wanted = part.wanted(inputs, names.role_names(role, inputs), {"resources": {}, "ids": {}})
-    produced = {
-        f"{re.sub(r'\[[^]]*\]', '[*]', resource)}.{attribute}"
-        for resource, attributes in wanted.items()
-        for attribute in (attributes or {})
-    }
+    produced = set()
+    # The defaults, then each variant a part names (inputs under which it wants other resources).
+    for variant in ({}, *getattr(part, "EXAMPLE_VARIANTS", ())):
+        inputs = {**example_inputs(role), **variant}
+        wanted = part.wanted(inputs, names.role_names(role, inputs), {"resources": {}, "ids": {}})
+        produced |= {
+            f"{re.sub(r'\[[^]]*\]', '[*]', resource)}.{attribute}"
+            for resource, attributes in wanted.items()
+            for attribute in (attributes or {})
+        }
     named = {attribute for options in part.MANAGED.values() for attribute in options.values() if attribute}
     assert sorted(named - produced) == [], "attributes the table names that wanted() does not compare"

@@ -319,7 +319,11 @@ class TestRead:
         requests = {method: kwargs for _unused, method, kwargs in fake.calls}
         assert requests["describe_launch_template_versions"]["Versions"] == ["$Latest"]
         assert requests["describe_alarms"]["AlarmNames"] == ["muejam-local-cpu-high", "muejam-local-cpu-low"]
-        assert requests["describe_policies"]["PolicyNames"] == ["muejam-local-scale-out", "muejam-local-scale-in"]
+        assert requests["describe_policies"]["PolicyNames"] == [
+            "muejam-local-scale-out",
+            "muejam-local-scale-in",
+            "muejam-local-cpu-target",
+        ]
 
     def test_normalises_to_the_form_wanted_produces(self) -> None:
         inputs = inputs_given()

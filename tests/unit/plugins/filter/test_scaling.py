@@ -177,6 +177,73 @@ class TestScalingPolicyChanges:
         assert scaling_policy_changes(found_policies(), WANTED_POLICIES[:1]) == []
 
 
+def found_target_tracking(**config):
+    """A target tracking policy as DescribePolicies returns it (DisableScaleIn left out when false)."""
+    return normalize_policies(
+        [
+            {
+                "PolicyName": "cpu-target",
+                "PolicyARN": "arn:aws:autoscaling:...:policyName/cpu-target",
+                "AutoScalingGroupName": "app-asg",
+                "PolicyType": "TargetTrackingScaling",
+                "EstimatedInstanceWarmup": 300,
+                "TargetTrackingConfiguration": {
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+                    "TargetValue": 50.0,
+                    **config,
+                },
+            }
+        ]
+    )
+
+
+# As tasks/scaling.yml notes it: the target a float, the bool as given.
+WANTED_TARGET_TRACKING = [
+    {
+        "policy_name": "cpu-target",
+        "policy_type": "TargetTrackingScaling",
+        "target_tracking": {
+            "predefined_metric_type": "ASGAverageCPUUtilization",
+            "target_value": 50.0,
+            "disable_scale_in": False,
+        },
+        "estimated_instance_warmup": 300,
+    }
+]
+
+
+class TestTargetTrackingPolicyChanges:
+    def test_reports_nothing_when_the_policy_matches(self):
+        assert scaling_policy_changes(found_target_tracking(), WANTED_TARGET_TRACKING) == []
+
+    def test_reports_a_changed_target_with_the_whole_configuration(self):
+        assert scaling_policy_changes(found_target_tracking(TargetValue=60.0), WANTED_TARGET_TRACKING) == [
+            "cpu-target target_tracking: {predefined_metric_type: ASGAverageCPUUtilization, target_value: 60.0, "
+            "disable_scale_in: False} -> {predefined_metric_type: ASGAverageCPUUtilization, target_value: 50.0, "
+            "disable_scale_in: False}"
+        ]
+
+    def test_reports_a_changed_warmup(self):
+        wanted = [{**WANTED_TARGET_TRACKING[0], "estimated_instance_warmup": 120}]
+        assert scaling_policy_changes(found_target_tracking(), wanted) == [
+            "cpu-target estimated_instance_warmup: 300 -> 120"
+        ]
+
+    def test_reports_the_other_types_policies_found_as_removed(self):
+        found = found_policies() + found_target_tracking()
+        assert scaling_policy_changes(found, WANTED_TARGET_TRACKING, ["scale-out", "scale-in", "gone"]) == [
+            "scale-out: present -> absent",
+            "scale-in: present -> absent",
+        ]
+
+    def test_switching_back_to_simple_reports_the_policies_and_the_target_tracking_ones_removal(self):
+        assert scaling_policy_changes(found_target_tracking(), WANTED_POLICIES, ["cpu-target"]) == [
+            "cpu-target: present -> absent",
+            "scale-out: absent -> present",
+            "scale-in: absent -> present",
+        ]
+
+
 class TestPolicyArns:
     def test_maps_created_policies_by_name(self):
         results = [

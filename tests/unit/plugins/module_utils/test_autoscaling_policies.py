@@ -62,6 +62,29 @@ class TestNormalizePolicy:
         assert policy["cooldown"] is None
         assert policy["alarm_names"] == []
         assert policy["enabled"] is True
+        assert policy["target_tracking"] is None and policy["estimated_instance_warmup"] is None
+
+    def test_normalises_a_target_tracking_configuration(self) -> None:
+        tracking = {
+            "AutoScalingGroupName": "asg",
+            "PolicyName": "track",
+            "PolicyARN": "arn:track",
+            "PolicyType": "TargetTrackingScaling",
+            "EstimatedInstanceWarmup": 300,
+            # AWS leaves DisableScaleIn out when it is false; the target may come back as an integer.
+            "TargetTrackingConfiguration": {
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+                "TargetValue": 50,
+            },
+        }
+        policy = normalize_policy(tracking)
+        assert policy["target_tracking"] == {
+            "predefined_metric_type": "ASGAverageCPUUtilization",
+            "target_value": 50.0,
+            "disable_scale_in": False,
+        }
+        assert isinstance(policy["target_tracking"]["target_value"], float)
+        assert policy["estimated_instance_warmup"] == 300
 
 
 class TestNormalizePolicies:

@@ -446,18 +446,8 @@ def build(client: Any) -> dict[str, Any]:
         DesiredCapacity=1,
         VPCZoneIdentifier=subnets[1],
     )
-    cloudwatch = client("cloudwatch").client
     for key in ("cpu_high_alarm", "cpu_low_alarm"):
-        cloudwatch.put_metric_alarm(
-            AlarmName=n[key],
-            MetricName="CPUUtilization",
-            Namespace="AWS/EC2",
-            Statistic="Average",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=50,
-            ComparisonOperator="GreaterThanThreshold",
-        )
+        put_cpu_alarm(client, n[key])
     iam = client("iam").client
     trust = '{"Version": "2012-10-17", "Statement": []}'
     for key in ("instance_role", "flow_logs_role"):
@@ -481,6 +471,19 @@ def build(client: Any) -> dict[str, Any]:
         DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/x",
     )
     return {"vpc": vpc, "names": n}
+
+
+def put_cpu_alarm(client: Any, name: str) -> None:
+    client("cloudwatch").client.put_metric_alarm(
+        AlarmName=name,
+        MetricName="CPUUtilization",
+        Namespace="AWS/EC2",
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=50,
+        ComparisonOperator="GreaterThanThreshold",
+    )
 
 
 def remove(client: Any, check_mode: bool = False, **inputs: Any) -> dict[str, Any]:
@@ -519,6 +522,32 @@ class TestStackOnMoto:
             "flow_log",
         } <= kinds
         assert teardown.Stack(aws, teardown.Inputs(name=STACK, tags=TAGS)).leftovers() == []
+
+    def test_a_target_tracking_policy_goes_with_the_group_and_its_alarms_with_it(self, aws: Any) -> None:
+        built = build(aws)
+        group = built["names"]["auto_scaling_group"]
+        aws("autoscaling").client.put_scaling_policy(
+            AutoScalingGroupName=group,
+            PolicyName=built["names"]["target_tracking_policy"],
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingConfiguration={
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+                "TargetValue": 50.0,
+            },
+        )
+        cloudwatch = aws("cloudwatch").client
+        prefix = f"TargetTracking-{group}-"
+        assert len(cloudwatch.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"]) == 2
+        result = remove(aws)
+        assert result["left"] == [], result["msg"]
+        assert cloudwatch.describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"] == []
+        assert aws("autoscaling").client.describe_policies()["ScalingPolicies"] == []
+
+    def test_an_alarm_left_of_a_target_tracking_policy_is_a_leftover(self, aws: Any) -> None:
+        group = names.stack_names(STACK, role="scaling_group")["auto_scaling_group"]
+        stray = f"TargetTracking-{group}-AlarmHigh-0123"
+        put_cpu_alarm(aws, stray)
+        assert ("alarm", stray) in teardown.Stack(aws, teardown.Inputs(name=STACK, tags=TAGS)).leftovers()
 
     def test_a_second_run_finds_nothing_and_changes_nothing(self, aws: Any) -> None:
         build(aws)
