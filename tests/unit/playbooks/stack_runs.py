@@ -3,12 +3,17 @@ against an emulator, and emulators of a test's own."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tools.emulator.patches import request_log
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -41,6 +46,67 @@ def ansible_playbook(
         check=False,
     )
     return completed.returncode, completed.stdout + completed.stderr
+
+
+def kill_when(
+    state_dir: Path,
+    endpoint: str,
+    args: list[str],
+    served: Callable[[list[request_log.Request]], bool],
+    what: str,
+    sig: int = signal.SIGKILL,
+    timeout: float = 900,
+) -> None:
+    """Start ``ansible-playbook ARGS -i inventories/local`` (its output in <state_dir>/killed.log) and
+    kill its process group with ``sig`` once ``served`` holds of the calls the emulator served since
+    (an event, not a time); fail if the run ends first or nothing happens within ``timeout``."""
+    seen = request_log.line_count(state_dir)
+    log = (state_dir / "killed.log").open("w")
+    process = subprocess.Popen(
+        ["ansible-playbook", *args, "-i", "inventories/local"],
+        cwd=ROOT,
+        env=environment(state_dir, endpoint),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + timeout
+    try:
+        while not served(request_log.read(state_dir, since=seen)):
+            assert process.poll() is None, f"{args[0]} ended before {what}: see {log.name}"
+            assert time.monotonic() < deadline, f"{what} not within {timeout} s"
+            time.sleep(0.1)
+        # The run's modules may sit in sessions of their own (a polling module outlives a killed
+        # ansible-playbook): each descendant of the run is killed by its id too.
+        stragglers = descendants(process.pid)
+        os.killpg(process.pid, sig)
+        for pid in stragglers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc), children first."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def _tool(*args: str, check: bool = True) -> None:

@@ -11,11 +11,8 @@ partial state leaves nothing.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +20,7 @@ from typing import Any
 
 import pytest
 from stack_census import EXACTLY_THE_STACK, NOTHING, stack_counts
-from stack_runs import ROOT, ansible_playbook, environment, own_emulator
-
-from tools.emulator.patches import request_log
+from stack_runs import ansible_playbook, kill_when, own_emulator
 
 EVENT_TIMEOUT = 900  # bound on the wait for the call a case kills after
 
@@ -71,29 +66,15 @@ def ok(state_dir: Path, name: str, *extra: str) -> str:
 def kill_after(state_dir: Path, case: Case) -> None:
     """Start the case's run and kill its process group once the emulator served ``case.after``."""
     service, action = case.after.split()
-    seen = len(request_log.read(state_dir))
-    log = (state_dir / f"{case.name}.log").open("w")
-    process = subprocess.Popen(
-        ["ansible-playbook", *command(case.playbook), "-i", "inventories/local"],
-        cwd=ROOT,
-        env=environment(state_dir, endpoint_of(state_dir)),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    kill_when(
+        state_dir,
+        endpoint_of(state_dir),
+        command(case.playbook),
+        lambda served: any(r.service == service and r.action == action for r in served),
+        f"{case.after} was served",
+        case.signal,
+        EVENT_TIMEOUT,
     )
-    deadline = time.monotonic() + EVENT_TIMEOUT
-    try:
-        while not any(r.service == service and r.action == action for r in request_log.read(state_dir, since=seen)):
-            assert process.poll() is None, f"{case.playbook} ended before {case.after}: see {log.name}"
-            assert time.monotonic() < deadline, f"{case.after} not served within {EVENT_TIMEOUT} s"
-            time.sleep(0.1)
-        os.killpg(process.pid, case.signal)
-        process.wait(timeout=120)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
 
 
 def recover(tmp: Path, case: Case) -> dict[str, Any]:
