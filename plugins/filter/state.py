@@ -1,5 +1,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters around muejam.infra.stack_state: its differences as lines, and the inputs it may see.
+"""Filters around muejam.infra.stack_state: its differences as lines and as the drift report, and the
+inputs it may see.
 
 Each filter is documented in the YAML file of its name beside this one.
 """
@@ -11,6 +12,7 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.muejam.infra.plugins.module_utils import drift
 from ansible_collections.muejam.infra.plugins.module_utils.preflight import ROLES
 from ansible_collections.muejam.infra.plugins.module_utils.state import Difference
 from ansible_collections.muejam.infra.plugins.plugin_utils.role_files import role_options
@@ -39,6 +41,17 @@ def without_secrets(inputs: Mapping[str, Any], role: str) -> dict[str, Any]:
     return {key: value for key, value in inputs.items() if key not in secret}
 
 
+def drift_report(parts: Mapping[str, Any]) -> dict[str, Any]:
+    """Every role's ``<role>_drift`` (``{role: {differences, names}}``) as the drift report:
+    ``drifted``, ``rows``, ``table`` and ``resources`` (muejam.infra's module_utils/drift.py)."""
+    if not isinstance(parts, Mapping):
+        raise AnsibleFilterError(f"drift_report: expected {{role: <role>_drift}}, got a {type(parts).__name__}")
+    try:
+        return drift.report(_plain(parts))
+    except drift.DriftError as error:
+        raise AnsibleFilterError(f"drift_report: {error}") from error
+
+
 def _plain(value: Any) -> Any:
     """Ansible's tagged strings, mappings and lists as plain Python ones, so the line shows no wrapper."""
     if isinstance(value, str):
@@ -54,4 +67,4 @@ def _plain(value: Any) -> Any:
 
 class FilterModule:
     def filters(self) -> dict[str, Any]:
-        return {"difference": difference, "without_secrets": without_secrets}
+        return {"difference": difference, "drift_report": drift_report, "without_secrets": without_secrets}

@@ -27,6 +27,7 @@ STACK_VARIABLES = (
     "stack_app_port",
     "stack_outputs_dir",
     "stack_expected_environment",
+    "stack_drift_path",
 )
 # The stack's own variables, typed like role options (the inventory sets them; site.yml derives from them).
 STACK_SPEC: dict[str, dict[str, Any]] = {
@@ -39,6 +40,8 @@ STACK_SPEC: dict[str, dict[str, Any]] = {
     "stack_outputs_dir": {"type": "path"},
     # The environment a job was launched for (an AWX survey's answer); optional, must be stack_environment.
     "stack_expected_environment": {"type": "str"},
+    # Where playbooks/drift.yml writes its report; optional (default: beside the outputs file).
+    "stack_drift_path": {"type": "path"},
 }
 # AWS ids that more than one role takes as an input (a role run alone is given them).
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"

@@ -107,6 +107,7 @@ class TestArguments:
             "playbooks/rollout.yml",
             "playbooks/readiness.yml",
             "playbooks/audit.yml",
+            "playbooks/drift.yml",
             "teardown.yml",
         }
         (environment,) = calls_of(recorded, "execution_environment")

@@ -52,7 +52,9 @@ def test_the_sync_resolves_amazon_aws_and_community_aws_as_the_collection_s_depe
         assert f"'{dependency}:" in sync.stdout, sync.stdout
 
 
-@pytest.mark.parametrize("playbook", ["site.yml", "playbooks/readiness.yml", "playbooks/audit.yml", "teardown.yml"])
+@pytest.mark.parametrize(
+    "playbook", ["site.yml", "playbooks/readiness.yml", "playbooks/audit.yml", "playbooks/drift.yml", "teardown.yml"]
+)
 def test_every_job_template_s_playbook_passes_a_syntax_check_in_the_synced_project(private_data_dir, playbook):
     env = job_environment(private_data_dir, "AKIAEXAMPLE", "secret")
     completed = subprocess.run(

@@ -1,4 +1,4 @@
-"""The filters around muejam.infra.stack_state: difference and without_secrets."""
+"""The filters around muejam.infra.stack_state: difference, drift_report and without_secrets."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.muejam.infra.plugins.filter.state import FilterModule, difference, without_secrets
+from ansible_collections.muejam.infra.plugins.filter.state import (
+    FilterModule,
+    difference,
+    drift_report,
+    without_secrets,
+)
+from ansible_collections.muejam.infra.plugins.module_utils import drift
 from ansible_collections.muejam.infra.plugins.module_utils.state import Difference
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -78,10 +84,30 @@ class TestWithoutSecrets:
             without_secrets(["name"], "networking")
 
 
-def test_the_plugin_provides_both_filters_each_documented_beside_it():
+def test_the_plugin_provides_its_filters_each_documented_beside_it():
     provided = FilterModule().filters()
-    assert sorted(provided) == ["difference", "without_secrets"]
+    assert sorted(provided) == ["difference", "drift_report", "without_secrets"]
     for name in provided:
         docs = yaml.safe_load((ROOT / "plugins" / "filter" / f"{name}.yml").read_text())
         assert docs["DOCUMENTATION"]["name"] == name
         assert docs["RETURN"]["_value"]["type"]
+
+
+class TestDriftReport:
+    def test_reports_the_parts_differences_as_module_utils_drift_does(self):
+        parts = {
+            "load_balancer": {
+                "differences": [{"resource": "target_group", "attribute": "port", "wanted": 80, "found": 81}],
+                "names": {"target_group": "muejam-dev-tg"},
+            }
+        }
+        assert drift_report(parts) == drift.report(parts)
+        assert drift_report(parts)["resources"] == ["load_balancer/target_group (muejam-dev-tg): port"]
+
+    def test_fails_naming_the_part_that_is_not_a_drift(self):
+        with pytest.raises(AnsibleFilterError, match="drift_report: The drift of scaling_group"):
+            drift_report({"scaling_group": "in sync"})
+
+    def test_fails_on_what_is_not_a_mapping(self):
+        with pytest.raises(AnsibleFilterError, match="expected"):
+            drift_report(["networking"])
