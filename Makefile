@@ -7,7 +7,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 EMULATOR_STATE ?= $(CURDIR)/.emulator
 EMULATOR_PORT ?= 4566
 
-.PHONY: help setup emulator demo down teardown test lint unit molecule sanity changelog benchmark clean
+.PHONY: help setup emulator demo rollout down teardown test lint unit molecule sanity changelog benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,11 @@ emulator: setup ## Start the local AWS emulator on 127.0.0.1:$(EMULATOR_PORT) an
 demo: emulator ## Set up, start the emulator and provision the whole stack with inventories/local
 	MUEJAM_AWS_ENDPOINT=http://127.0.0.1:$(EMULATOR_PORT) MUEJAM_EMULATOR_STATE=$(EMULATOR_STATE) \
 	  ansible-playbook site.yml -i inventories/local
+
+rollout: setup ## Roll a new AMI out on the local stack (make rollout AMI=ami-...), gated by readiness
+	@test -n "$(AMI)" || { echo "make rollout needs AMI=<an AMI id of the emulator>, such as AMI=ami-0fbd8b6e0b1d8a1e5" >&2; exit 2; }
+	MUEJAM_AWS_ENDPOINT=http://127.0.0.1:$(EMULATOR_PORT) MUEJAM_EMULATOR_STATE=$(EMULATOR_STATE) \
+	  ansible-playbook playbooks/rollout.yml -i inventories/local -e scaling_group_ami_id=$(AMI)
 
 teardown: setup ## Remove the local stack again (the emulator keeps running)
 	MUEJAM_AWS_ENDPOINT=http://127.0.0.1:$(EMULATOR_PORT) MUEJAM_EMULATOR_STATE=$(EMULATOR_STATE) \

@@ -15,6 +15,10 @@ from typing import Any
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.muejam.infra.plugins.module_utils.rules.scaling import (
+    refresh_gate_timeout as _refresh_gate_timeout,
+)
+
 # One home for both, shared with muejam.infra.stack_state's comparison of the group.
 from ansible_collections.muejam.infra.plugins.module_utils.state.scaling_group import (
     GROUP_METRICS,
@@ -166,6 +170,17 @@ def policy_arns(*policy_lists: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return arns
 
 
+def refresh_gate_timeout(checkpoint_delay: Any, readiness_timeout: Any) -> int:
+    """The readiness checks' timeout at a checkpoint of a rollout (rules/scaling.py has the rule)."""
+    try:
+        return _refresh_gate_timeout(checkpoint_delay, readiness_timeout)
+    except (TypeError, ValueError) as error:
+        raise AnsibleFilterError(
+            f"refresh_gate_timeout: readiness_timeout {readiness_timeout!r} and the checkpoint delay "
+            f"{checkpoint_delay!r} must be whole numbers of seconds"
+        ) from error
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
@@ -173,4 +188,5 @@ class FilterModule:
             "scaling_policy_changes": scaling_policy_changes,
             "policy_arns": policy_arns,
             "scaling_group_capacity": scaling_group_capacity,
+            "refresh_gate_timeout": refresh_gate_timeout,
         }

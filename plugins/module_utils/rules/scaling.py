@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ansible_collections.muejam.infra.plugins.module_utils.rules import stack
 from ansible_collections.muejam.infra.plugins.module_utils.rules.core import (
@@ -231,6 +232,18 @@ def metric_resolution(detailed_monitoring: bool) -> int:
 REFRESH_MAX_HEALTHY = (110, 200)
 REFRESH_CHECKPOINT_DELAY_LIMIT = 172800  # seconds (AWS's maximum)
 REFRESH_ALARMS_LIMIT = 10  # AWS's maximum of alarms in an alarm specification
+# The rollout gate (playbooks/tasks/rollout_checkpoint.yml) runs the readiness checks while the refresh
+# pauses at a checkpoint for the checkpoint delay. At 100 % AWS ends the refresh Successful once that
+# pause is over and then refuses a rollback, so the gate must end within the pause, with time left to
+# roll back: it gets the delay less REFRESH_ROLLBACK_MARGIN, and at least REFRESH_GATE_MINIMUM.
+REFRESH_ROLLBACK_MARGIN = 30  # seconds of each checkpoint's pause kept for RollbackInstanceRefresh
+REFRESH_GATE_MINIMUM = 30  # seconds
+
+
+def refresh_gate_timeout(checkpoint_delay: Any, readiness_timeout: Any) -> int:
+    """Seconds the readiness checks may take at a checkpoint: ``readiness_timeout``, cut to the
+    checkpoint's pause less the rollback margin (the preflight keeps that at REFRESH_GATE_MINIMUM or more)."""
+    return max(1, min(int(readiness_timeout), int(checkpoint_delay) - REFRESH_ROLLBACK_MARGIN))
 
 
 def _check_refresh(inputs: Inputs) -> None:
@@ -248,7 +261,13 @@ def _check_refresh(inputs: Inputs) -> None:
             f"must be at most 100 above scaling_group_refresh_min_healthy_percentage ({minimum}), as AWS requires",
         )
     inputs.in_range("scaling_group_refresh_instance_warmup", 0, None, "seconds")
-    inputs.in_range("scaling_group_refresh_checkpoint_delay", 0, REFRESH_CHECKPOINT_DELAY_LIMIT, "seconds")
+    inputs.in_range(
+        "scaling_group_refresh_checkpoint_delay",
+        REFRESH_ROLLBACK_MARGIN + REFRESH_GATE_MINIMUM,
+        REFRESH_CHECKPOINT_DELAY_LIMIT,
+        f"seconds the refresh pauses at each checkpoint: the readiness checks run within it, less "
+        f"{REFRESH_ROLLBACK_MARGIN} s kept for a rollback, as AWS refuses one once the refresh is Successful",
+    )
     checkpoints = inputs.get("scaling_group_refresh_checkpoint_percentages", "list", "int")
     if checkpoints is not None and (
         any(not 1 <= percentage <= 100 for percentage in checkpoints) or checkpoints != sorted(set(checkpoints))

@@ -52,9 +52,14 @@ def test_the_sync_resolves_amazon_aws_and_community_aws_as_the_collection_s_depe
         assert f"'{dependency}:" in sync.stdout, sync.stdout
 
 
-@pytest.mark.parametrize(
-    "playbook", ["site.yml", "playbooks/readiness.yml", "playbooks/audit.yml", "playbooks/drift.yml", "teardown.yml"]
-)
+# Every job template's playbook, as playbooks/vars/awx.yml configures them.
+JOB_TEMPLATE_PLAYBOOKS = [
+    template["playbook"]
+    for template in yaml.safe_load((ROOT / "playbooks/vars/awx.yml").read_text())["awx_job_templates"]
+]
+
+
+@pytest.mark.parametrize("playbook", JOB_TEMPLATE_PLAYBOOKS)
 def test_every_job_template_s_playbook_passes_a_syntax_check_in_the_synced_project(private_data_dir, playbook):
     env = job_environment(private_data_dir, "AKIAEXAMPLE", "secret")
     completed = subprocess.run(

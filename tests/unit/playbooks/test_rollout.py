@@ -8,16 +8,22 @@ time). The next run is refused by the killed run's lock, playbooks/unlock.yml br
 re-run joins the refresh (no second StartInstanceRefresh); once it has, the test's poll lets the
 targets turn healthy and the refresh completes: every instance on the new version, capacity never
 below desired meanwhile. A re-run changes nothing. A bad release (its targets staged unhealthy)
-is rolled back to the old version and the run fails naming the unhealthy instances. Durations and
-API calls of the runs are printed for the README.
+is rolled back to the old version by AWS (auto rollback) and the run fails naming the unhealthy
+instances. A release whose targets are healthy but whose /health fails (a reference health server
+whose database is missing) reaches the checkpoint at 100 %, where the gate's readiness checks fail:
+the gate rolls the refresh back (RollbackInstanceRefresh) and the run fails saying why, the group
+back on the old version. Durations and API calls of the runs are printed for the README.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +37,18 @@ from tools.emulator.patches import request_log
 EVENT_TIMEOUT = 900  # bound on the waits for a call the emulator serves
 GROUP = "muejam-local-asg"
 JOINING_KEY = "AKIAJOININGRUN000000"
+# The test's own reads (the capacity monitor's among them) are signed with a key of their own, so
+# that the calls counted for a run are the run's.
+READER_KEY = "AKIATESTREADER000000"
 TARGET_GROUP = "muejam-local-tg"
 FAST = ["-e", "rollout_poll_interval=1", "-e", "readiness_interval=1"]
 # The readiness gate's timeout in the bad release, where the new instances never get healthy: it
 # only bounds the run (the refresh fails on its own once their grace period has passed).
 BAD_READINESS = ["-e", "readiness_timeout=60"]
+# Where /health fails: the gate tries for 10 s, then rolls back. The emulator scales the refresh's
+# pause at 100 % (checkpoint delay) with its time scale, the gate's timeout is the playbook's own:
+# 3000 s of AWS's time are 60 s here, so the gate ends inside the pause as it does on AWS.
+GATED_READINESS = ["-e", "readiness_timeout=10", "-e", "scaling_group_refresh_checkpoint_delay=3000"]
 
 
 def client(endpoint: str, service: str) -> Any:
@@ -43,7 +56,7 @@ def client(endpoint: str, service: str) -> Any:
         service,
         region_name="us-east-1",
         endpoint_url=endpoint,
-        aws_access_key_id="testing",
+        aws_access_key_id=READER_KEY,
         aws_secret_access_key="testing",
     )
 
@@ -98,12 +111,19 @@ def recap_changed(output: str) -> int:
     return int(match.group(1))
 
 
+def calls_since(state_dir: Path, since: int) -> dict[str, Any]:
+    """The API calls the playbook runs made after line ``since`` of the request log (not the test's reads)."""
+    return request_counts.summary(
+        [request for request in request_log.read(state_dir, since=since) if request.access_key_id != READER_KEY]
+    )
+
+
 def run(state_dir: Path, endpoint: str, *args: str) -> tuple[int, str, float, dict[str, Any]]:
     """A playbook run: its return code, output, duration and the API calls it made."""
     since = request_log.line_count(state_dir)
     started = time.monotonic()
     code, output = ansible_playbook(state_dir, endpoint, *args)
-    return code, output, round(time.monotonic() - started, 1), request_counts.count(state_dir, since=since)
+    return code, output, round(time.monotonic() - started, 1), calls_since(state_dir, since)
 
 
 def calls_of(counts: dict[str, Any], service: str, action: str) -> int:
@@ -156,7 +176,25 @@ def run_until_joined(state_dir: Path, endpoint: str, *args: str) -> tuple[int, s
     client(endpoint, "elbv2").describe_target_health(TargetGroupArn=target_group["TargetGroupArn"])
     code = process.wait(timeout=EVENT_TIMEOUT)
     reader.join()
-    return code, "".join(output), round(time.monotonic() - started, 1), request_counts.count(state_dir, since=since)
+    return code, "".join(output), round(time.monotonic() - started, 1), calls_since(state_dir, since)
+
+
+@contextmanager
+def failing_health(state_dir: Path) -> Iterator[str]:
+    """A reference /health server whose database check fails (its file is missing): its URL."""
+    health = state_dir / "failing-health"
+    health.mkdir()
+    tool = [sys.executable, "-m", "tools.health_server"]
+    subprocess.run(
+        [*tool, "start", "--port", "0", "--state-dir", str(health), "--database", f"sqlite://{health}/missing.sqlite3"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield (health / "url").read_text().strip()
+    finally:
+        subprocess.run([*tool, "stop", "--state-dir", str(health)], cwd=ROOT, check=False, capture_output=True)
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +211,7 @@ def rollouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             and image.get("RootDeviceName") == "/dev/xvda"  # scaling_group_root_device_name's
             and image["ImageId"] != "ami-04681a1dbd79675a5"
         ]
-        good, bad = images[0], images[1]
+        good, bad, gated = images[0], images[1], images[2]
         result["before"] = versions(group_of(endpoint))
 
         # The good release: killed while the gate waits, refused by its lock, unlocked, joined.
@@ -193,7 +231,7 @@ def rollouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         )
         assert code == 0, output[-3000:]
         result["joined"] = run_until_joined(state_dir, endpoint, *release)
-        result["good_all"] = (round(time.monotonic() - started, 1), request_counts.count(state_dir, since=since))
+        result["good_all"] = (round(time.monotonic() - started, 1), calls_since(state_dir, since))
         monitor.done.set()
         monitor.join()
         result["samples"] = monitor.samples
@@ -207,7 +245,22 @@ def rollouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             state_dir, endpoint, "playbooks/rollout.yml", "-e", f"scaling_group_ami_id={bad}", *FAST, *BAD_READINESS
         )
         result["after_bad"] = versions(group_of(endpoint))
-    for name in ("joined", "rerun", "bad"):
+
+        # A release the gate refuses: its targets turn healthy (so the refresh reaches 100 %), /health fails.
+        with failing_health(state_dir) as url:
+            result["gated"] = run(
+                state_dir,
+                endpoint,
+                "playbooks/rollout.yml",
+                "-e",
+                f"scaling_group_ami_id={gated}",
+                *FAST,
+                *GATED_READINESS,
+                "-e",
+                f"readiness_url={url}",
+            )
+        result["after_gated"] = versions(group_of(endpoint))
+    for name in ("joined", "rerun", "bad", "gated"):
         _code, output, seconds, calls = result[name]
         (state_dir / f"{name}.log").write_text(output)  # kept for a look after the run
         autoscaling = {a: c["calls"] for a, c in calls["services"].get("autoscaling", {}).get("actions", {}).items()}
@@ -264,3 +317,20 @@ class TestABadRelease:
         good_version = rollouts["after_good"][0]
         assert "RollbackSuccessful" in output
         assert group_version == good_version and set(instances.values()) == {good_version}
+
+
+class TestAReleaseTheGateRefuses:
+    def test_the_gate_rolls_the_refresh_back_and_fails_saying_why(self, rollouts: dict[str, Any]) -> None:
+        code, output, _seconds, calls = rollouts["gated"]
+        assert code != 0
+        failure = " ".join(output[output.index("The rollout of launch template version") :].split())
+        assert "failed at the checkpoint at 100 %" in failure, output[-5000:]
+        assert "database" in failure and "error: unable to open database file" in failure
+        assert calls_of(calls, "autoscaling", "StartInstanceRefresh") == 1
+        assert calls_of(calls, "autoscaling", "RollbackInstanceRefresh") == 1
+        assert "RollbackSuccessful" in failure
+
+    def test_the_group_runs_the_old_version_again(self, rollouts: dict[str, Any]) -> None:
+        group_version, instances = rollouts["after_gated"]
+        good_version = rollouts["after_good"][0]
+        assert group_version == good_version and instances and set(instances.values()) == {good_version}

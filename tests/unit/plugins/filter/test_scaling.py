@@ -7,6 +7,7 @@ from ansible_collections.muejam.infra.plugins.filter.scaling import (
     GROUP_METRICS,
     FilterModule,
     policy_arns,
+    refresh_gate_timeout,
     scaling_group_capacity,
     scaling_group_changes,
     scaling_policy_changes,
@@ -286,4 +287,14 @@ class TestFilterModule:
             "scaling_policy_changes",
             "policy_arns",
             "scaling_group_capacity",
+            "refresh_gate_timeout",
         }
+
+
+class TestRefreshGateTimeout:
+    def test_is_the_rule_s_value(self) -> None:
+        assert refresh_gate_timeout("300", "900") == 270
+
+    def test_a_value_that_is_no_number_fails_naming_both(self) -> None:
+        with pytest.raises(AnsibleFilterError, match=r"readiness_timeout '15m' .* checkpoint delay 300"):
+            refresh_gate_timeout(300, "15m")
