@@ -311,6 +311,13 @@ class TestABadRelease:
         bad_instances = mentioned - rollouts["serving_before_bad"] - set(rollouts["after_bad"][1])
         assert bad_instances, output[-5000:]
 
+    def test_says_how_the_targets_are_once_rolled_back(self, rollouts: dict[str, Any]) -> None:
+        _code, output, _seconds, _calls = rollouts["bad"]
+        failure = " ".join(output[output.index("The rollout of launch template version") :].split())
+        # The one readiness poll after the failure: its result, every target healthy or those that are not.
+        now = re.search(r"Targets now: (every target healthy|The stack was not ready after \d+ s)", failure)
+        assert now, failure[:3000]
+
     def test_rolls_back_to_the_old_version(self, rollouts: dict[str, Any]) -> None:
         _code, output, _seconds, _calls = rollouts["bad"]
         group_version, instances = rollouts["after_bad"]

@@ -113,7 +113,23 @@ def tls_files(tmp_path_factory) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def http_gate(url: str, consecutive: int = 2, timeout: float = 3.0, **get_options) -> ReadinessGate:
+class VirtualTime:
+    """A clock that only the gate's sleeps move: a poll count within a timeout does not depend on how
+    fast a busy machine answers the HTTP calls."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def http_gate(
+    url: str, consecutive: int = 2, timeout: float = 3.0, time: VirtualTime | None = None, **get_options
+) -> ReadinessGate:
     def probe(number: int, elapsed: float) -> Poll:
         result = http_get(url, **get_options)
         problems, report = evaluate_http(result, required=None)
@@ -126,7 +142,8 @@ def http_gate(url: str, consecutive: int = 2, timeout: float = 3.0, **get_option
             body_excerpt=result.excerpt(),
         )
 
-    return ReadinessGate(probe, consecutive=consecutive, timeout=timeout, interval=0.05, max_interval=0.1)
+    timing = {"clock": time.clock, "sleep": time.sleep} if time else {}
+    return ReadinessGate(probe, consecutive=consecutive, timeout=timeout, interval=0.05, max_interval=0.1, **timing)
 
 
 class TestHttpGet:
@@ -146,7 +163,7 @@ class TestHttpGet:
 
     def test_flapping_server_does_not_pass_before_the_consecutive_count(self, serve):
         server = serve(lambda n: json_answer(HEALTHY) if n % 2 else json_answer(DB_DOWN, status=503))
-        outcome = http_gate(server.url, consecutive=2, timeout=1.0).run()
+        outcome = http_gate(server.url, consecutive=2, timeout=1.0, time=VirtualTime()).run()
         assert not outcome.ready
         assert outcome.polls >= 4
         assert {entry["ready"] for entry in outcome.history} == {True, False}
