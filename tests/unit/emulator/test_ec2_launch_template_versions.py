@@ -146,3 +146,50 @@ class TestCreateLaunchTemplateVersion:
         client, _unused = ec2
         client.delete_launch_template_versions(LaunchTemplateName=NAME, Versions=["2"])
         assert version_numbers(client) == [1, 3]
+
+
+class TestDescribeLaunchTemplateVersions:
+    """moto answered at most 15 versions and no NextToken: amazon.aws.ec2_launch_template, which pages,
+    then missed the latest and default versions of a template changed 15 times and failed."""
+
+    @pytest.fixture
+    def many(self, ec2: tuple[Any, str]) -> Any:
+        client, image_id = ec2
+        for number in range(4, 41):  # 40 versions in all, past moto's 15 and a page of 15
+            client.create_launch_template_version(
+                LaunchTemplateName=NAME, LaunchTemplateData={"ImageId": image_id, "InstanceType": f"t3.{number}"}
+            )
+        client.modify_launch_template(LaunchTemplateName=NAME, DefaultVersion="40")
+        client.delete_launch_template_versions(LaunchTemplateName=NAME, Versions=["20"])
+        return client
+
+    def test_lists_every_version_without_max_results(self, many: Any) -> None:
+        response = many.describe_launch_template_versions(LaunchTemplateName=NAME)
+        numbers = [version["VersionNumber"] for version in response["LaunchTemplateVersions"]]
+        assert numbers == [n for n in range(1, 41) if n != 20] and "NextToken" not in response
+        assert [v["VersionNumber"] for v in response["LaunchTemplateVersions"] if v["DefaultVersion"]] == [40]
+
+    def test_pages_with_max_results_and_next_token(self, many: Any) -> None:
+        first = many.describe_launch_template_versions(LaunchTemplateName=NAME, MaxResults=15)
+        assert len(first["LaunchTemplateVersions"]) == 15 and first["NextToken"]
+        pages = many.get_paginator("describe_launch_template_versions").paginate(
+            LaunchTemplateName=NAME, PaginationConfig={"PageSize": 15}
+        )
+        sizes = [len(page["LaunchTemplateVersions"]) for page in pages]
+        numbers = [
+            version["VersionNumber"]
+            for page in many.get_paginator("describe_launch_template_versions").paginate(
+                LaunchTemplateName=NAME, PaginationConfig={"PageSize": 15}
+            )
+            for version in page["LaunchTemplateVersions"]
+        ]
+        assert sizes == [15, 15, 9]
+        assert numbers == [n for n in range(1, 41) if n != 20]
+
+    def test_the_listed_versions_and_latest_are_still_answered(self, many: Any) -> None:
+        response = many.describe_launch_template_versions(LaunchTemplateName=NAME, Versions=["$Latest", "2"])
+        assert [version["VersionNumber"] for version in response["LaunchTemplateVersions"]] == [40, 2]
+
+    def test_refuses_a_max_results_out_of_range(self, many: Any) -> None:
+        with pytest.raises(ClientError, match="MaxResults"):
+            many.describe_launch_template_versions(LaunchTemplateName=NAME, MaxResults=201)

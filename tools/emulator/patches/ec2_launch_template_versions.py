@@ -1,4 +1,5 @@
-"""EC2 launch template versions: implement DeleteLaunchTemplateVersions; wrap UserData of new versions.
+"""EC2 launch template versions: implement DeleteLaunchTemplateVersions; wrap UserData of new versions;
+list every version of a template (with MaxResults, page by page).
 
 What moto does:
 - ``DeleteLaunchTemplateVersions`` is not implemented (the server answers 500).
@@ -6,6 +7,11 @@ What moto does:
   ``CreateLaunchTemplate`` wraps it in moto's ``Base64EncodedString``. Launching an instance from
   version 2 or later (RunInstances, or an Auto Scaling group) then trips moto's assertion on the
   type of ``UserData`` and the server answers 500.
+- ``DescribeLaunchTemplateVersions`` answers at most 15 versions (MaxResults defaults to 15) and
+  never a ``NextToken``: a template with more versions looks as if it had only its first 15, so
+  amazon.aws.ec2_launch_template (which pages with boto3's paginator) does not find its latest or
+  default version and fails with ``list index out of range``. A stack whose template has been
+  changed 15 times (a few releases, a test suite sharing one stack) hit it.
 
 What AWS does:
 - ``DeleteLaunchTemplateVersions`` deletes the listed versions of one template and reports each
@@ -26,8 +32,11 @@ DeleteLaunchTemplateVersions for the non-default versions of a template that has
 so the scaling_group role's absent failed once its template had a second version; and a group
 launched from that second version (the role's ``$Latest``) failed with a 500.
 
-Not modelled: pagination of DescribeLaunchTemplateVersions (moto has none), and the
-``ResponseError`` for the default version uses ``unexpectedError``, the only code of the
+- ``DescribeLaunchTemplateVersions`` of one template lists every version asked for; with
+  ``MaxResults`` (1-200) it answers that many and a ``NextToken`` for the rest.
+  https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplateVersions.html
+
+Not modelled: the ``ResponseError`` for the default version uses ``unexpectedError``, the only code of the
 documented list that fits.
 """
 
@@ -42,6 +51,8 @@ VERSION_DOES_NOT_EXIST = "launchTemplateVersionDoesNotExist"
 ID_DOES_NOT_EXIST = "launchTemplateIdDoesNotExist"
 NAME_DOES_NOT_EXIST = "launchTemplateNameDoesNotExist"
 UNEXPECTED_ERROR = "unexpectedError"
+MAX_RESULTS = 200  # DescribeLaunchTemplateVersions' MaxResults: 1-200
+EVERY_VERSION = 2**31  # what moto's backend is asked for: no cut (the response pages)
 
 
 def _error(base: dict[str, Any], code: str, message: str) -> dict[str, Any]:
@@ -73,7 +84,7 @@ def delete_versions(template: Any, versions: list[str]) -> tuple[list[dict[str, 
 
 def apply() -> None:
     from moto.core.responses import ActionResult
-    from moto.ec2.exceptions import InvalidLaunchTemplateVersionNotFound, MissingParameterError
+    from moto.ec2.exceptions import InvalidLaunchTemplateVersionNotFound, InvalidParameterValue, MissingParameterError
     from moto.ec2.models.launch_templates import LaunchTemplate, LaunchTemplateBackend, LaunchTemplateVersion
     from moto.ec2.responses.launch_templates import LaunchTemplates
     from moto.ec2.utils import parse_user_data
@@ -120,6 +131,43 @@ def apply() -> None:
         found = original_describe_versions(self, *args, **kwargs)
         return [(template, version) for template, version in found if not version.deleted]
 
+    def response_describe_launch_template_versions(self: Any) -> ActionResult:
+        max_results = self._get_int_param("MaxResults")
+        token = self._get_param("NextToken")
+        if max_results is not None and not 1 <= max_results <= MAX_RESULTS:
+            raise InvalidParameterValue(f"MaxResults must be between 1 and {MAX_RESULTS}, got {max_results}")
+        if token is not None and not str(token).isdigit():
+            raise InvalidParameterValue(f"Invalid NextToken: {token}")
+        self.error_on_dryrun()
+        found = self.ec2_backend.describe_launch_template_versions(
+            template_name=self._get_param("LaunchTemplateName"),
+            template_id=self._get_param("LaunchTemplateId"),
+            versions=self._get_param("Versions", []),
+            min_version=self._get_int_param("MinVersion"),
+            max_version=self._get_int_param("MaxVersion"),
+            max_results=EVERY_VERSION,
+        )
+        start = int(token or 0)
+        end = len(found) if max_results is None else start + max_results
+        result: dict[str, Any] = {
+            "LaunchTemplateVersions": [
+                {
+                    "CreateTime": version.create_time,
+                    "CreatedBy": f"arn:{self.partition}:iam::{self.current_account}:root",
+                    "DefaultVersion": template.is_default(version),
+                    "LaunchTemplateData": version.data,
+                    "LaunchTemplateId": template.id,
+                    "LaunchTemplateName": template.name,
+                    "VersionDescription": version.description,
+                    "VersionNumber": version.number,
+                }
+                for template, version in found[start:end]
+            ]
+        }
+        if end < len(found):
+            result["NextToken"] = str(end)
+        return ActionResult(result)
+
     def backend_delete_launch_template_versions(
         self: Any, template_name: str | None, template_id: str | None, versions: list[str]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -157,4 +205,5 @@ def apply() -> None:
     LaunchTemplateBackend.describe_launch_template_versions = describe_launch_template_versions
     LaunchTemplateBackend.delete_launch_template_versions = backend_delete_launch_template_versions
     LaunchTemplates.delete_launch_template_versions = response_delete_launch_template_versions
+    LaunchTemplates.describe_launch_template_versions = response_describe_launch_template_versions
     setattr(LaunchTemplate, _MARK, True)
