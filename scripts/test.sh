@@ -41,9 +41,10 @@ run_molecule() {
     local state
     state="$(mktemp -d "${TMPDIR:-/tmp}/muejam-emulator.XXXXXX")"
     cleanups+=("python -m tools.health_server stop --state-dir '$state/health'; python -m tools.emulator stop --state-dir '$state'; rm -rf '$state'")
-    # --owner-pid: should this shell be killed before its EXIT trap runs, the emulator exits by itself.
+    # --owner-pid: should this shell be killed before its EXIT trap runs, the emulator and the
+    # health server exit by themselves.
     python -m tools.emulator start --port 0 --state-dir "$state" --owner-pid $$
-    python -m tools.health_server start --port 0 --state-dir "$state/health"
+    python -m tools.health_server start --port 0 --state-dir "$state/health" --owner-pid $$
     eval "$(python -m tools.emulator env --state-dir "$state")"
     export MUEJAM_OUTPUTS_DIR="$state/outputs"
     echo "== molecule (emulator at $MUEJAM_AWS_ENDPOINT)"

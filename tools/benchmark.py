@@ -217,8 +217,9 @@ def main(argv: list[str] | None = None) -> None:
     state_dir = Path(tempfile.mkdtemp(prefix="muejam-bench."))
     emulator("start", "--port", "0", "--state-dir", str(state_dir), "--owner-pid", str(os.getpid()))
     health = state_dir / "health"
+    owned = ["--owner-pid", str(os.getpid())]
     subprocess.run(
-        [sys.executable, "-m", "tools.health_server", "start", "--port", "0", "--state-dir", str(health)],
+        [sys.executable, "-m", "tools.health_server", "start", "--port", "0", "--state-dir", str(health), *owned],
         cwd=ROOT,
         check=True,
         capture_output=True,

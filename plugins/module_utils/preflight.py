@@ -9,6 +9,7 @@ docs/preflight.md lists every rule and why it exists. The rules live in ``rules/
 
 - :mod:`.rules.core`: problems, typing (argument specs), the values under check;
 - :mod:`.rules.stack`: the stack's variables, every role's name, tags and port, and what spans roles;
+- :mod:`.rules.settings`: the run's settings (readiness, rollout, AWS retries): types, defaults, bounds;
 - :mod:`.rules.network`, :mod:`.rules.load_balancer`, :mod:`.rules.bootstrap`, :mod:`.rules.scaling`.
 
 - :func:`check_inputs` takes the values the roles will receive (each role's defaults with the
@@ -33,6 +34,7 @@ from ansible_collections.muejam.infra.plugins.module_utils.rules import (
     load_balancer,
     network,
     scaling,
+    settings,
     stack,
 )
 from ansible_collections.muejam.infra.plugins.module_utils.rules.core import (
@@ -125,10 +127,11 @@ def merge_values(role_defaults: Mapping[str, Mapping[str, Any]], *layers: Mappin
 
 
 def wanted(name: str) -> bool:
-    """A variable the preflight reads from the play: the stack's and every role's (not internal, not outputs)."""
+    """A variable the preflight reads from the play: the stack's, the run's settings and every role's
+    (not internal, not outputs)."""
     if name.startswith("stack_") and not name.startswith("stack__"):
         return True
-    if name == "aws_region":
+    if name == "aws_region" or name in settings.RUN_SETTINGS:
         return True
     role = role_of(name)
     return role is not None and not name.startswith(f"{role}__") and name != f"{role}_outputs"
@@ -199,6 +202,7 @@ def check_inputs(
     if specs:
         typed, problems = check_types(values, specs)
         problems += unknown_variables(values, specs)
+    problems += settings.check(values)[1]
     inputs = Inputs(typed, bad={problem.variable for problem in problems})
     stack.check_stack(inputs)
     for role in ROLES:

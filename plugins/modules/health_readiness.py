@@ -94,7 +94,9 @@ options:
     description: A PEM file of CA certificates to trust for the health URL, instead of the system's.
     type: path
   headers:
-    description: Extra HTTP headers for the GET (a C(Host) header, a token, ...).
+    description:
+      - Extra HTTP headers for the GET (a C(Host) header, a token, ...).
+      - Never logged, as they may carry a credential.
     type: dict
     default: {}
 attributes:
@@ -280,7 +282,7 @@ def main() -> None:
             "request_timeout": {"type": "float", "default": 10},
             "validate_certs": {"type": "bool", "default": True},
             "ca_path": {"type": "path"},
-            "headers": {"type": "dict", "default": {}},
+            "headers": {"type": "dict", "default": {}, "no_log": True},
         },
         supports_check_mode=True,
     )

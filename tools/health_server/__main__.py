@@ -2,7 +2,7 @@
 
     python -m tools.health_server serve  [--port 8000] --database URL --cache URL [--service NAME] [--timeout 2]
     python -m tools.health_server start  [--port 8000|0] [--state-dir .health-server] [--database URL] [--cache URL]
-                                         [--service NAME] [--timeout 2]
+                                         [--service NAME] [--timeout 2] [--owner-pid PID]
     python -m tools.health_server stop   [--state-dir .health-server]
     python -m tools.health_server status [--state-dir .health-server]
     python -m tools.health_server redis-stand-in --port N     # foreground, used by start
@@ -16,6 +16,10 @@ MUEJAM_HEALTH_TIMEOUT; a flag wins over its variable.
 The demo defaults of `start` when neither a flag nor a variable names them:
 database `sqlite:///DIR/demo.sqlite3` (created by start), cache a Redis stand-in that answers
 PING only (see stand_in.py; its pid in `DIR/cache-stand-in.pid`, stopped with the server).
+
+With `--owner-pid PID` (start, serve, redis-stand-in) the server and its stand-in exit by
+themselves once PID is gone, as the emulator's do (tools/emulator/owner.py): a test or a
+launcher that dies cannot leave them serving.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from tools.emulator import owner
 from tools.health_server.checks import DEFAULT_TIMEOUT, CheckFailed, Target, check_redis, parse_target
 from tools.health_server.server import DEFAULT_SERVICE, HEALTH_PATH, HOST, HealthConfig, serve, serve_until_signalled
 
@@ -154,11 +159,15 @@ def demo_database(state_dir: Path) -> str:
     return f"sqlite://{path}"
 
 
-def start_stand_in(state_dir: Path, log_path: Path) -> str:
+def _owner_args(owner_pid: int | None) -> list[str]:
+    return [] if owner_pid is None else ["--owner-pid", str(owner_pid)]
+
+
+def start_stand_in(state_dir: Path, log_path: Path, owner_pid: int | None = None) -> str:
     """Start the demo's Redis stand-in in the background and return its URL."""
     port = free_port()
     url = f"redis://{HOST}:{port}"
-    process = spawn(["redis-stand-in", "--port", str(port)], log_path)
+    process = spawn(["redis-stand-in", "--port", str(port), *_owner_args(owner_pid)], log_path)
     (state_dir / STAND_IN_PID).write_text(f"{process.pid}\n")
     target = parse_target(url)
 
@@ -199,7 +208,7 @@ def start(args: argparse.Namespace, state_dir: Path) -> str:
         notes.append(f"database: the demo's SQLite file {database} (set {ENV['database']} for your own)")
     cache = args.cache
     if not cache:
-        cache = start_stand_in(state_dir, log_path)
+        cache = start_stand_in(state_dir, log_path, args.owner_pid)
         notes.append(
             f"cache: a stand-in at {cache} that answers Redis PING only, not a cache "
             f"(set {ENV['cache']}=redis://host:6379 for a real one)"
@@ -211,7 +220,7 @@ def start(args: argparse.Namespace, state_dir: Path) -> str:
         ENV["service"]: args.service,
         ENV["timeout"]: str(args.timeout),
     }
-    process = spawn(["serve", "--port", str(port)], log_path, env)
+    process = spawn(["serve", "--port", str(port), *_owner_args(args.owner_pid)], log_path, env)
     (state_dir / SERVER_PID).write_text(f"{process.pid}\n")
     try:
         wait_until(lambda: answers(url, args.timeout) is not None, process, "the server", log_path)
@@ -282,10 +291,21 @@ def main(argv: list[str] | None = None) -> None:
         default=float(os.environ.get(ENV["timeout"], DEFAULT_TIMEOUT)),
         help="seconds per check",
     )
+    parser.add_argument("--owner-pid", type=int, help="exit by itself once this process is gone")
     args = parser.parse_args(argv)
     state_dir = args.state_dir.resolve()
+    if args.owner_pid is not None and not owner.alive(args.owner_pid):
+        parser.error(f"--owner-pid {args.owner_pid}: no such process")
     if args.command in ("serve", "redis-stand-in"):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(message)s")
+        if args.owner_pid is not None:
+            watched = args.owner_pid
+
+            def gone() -> None:
+                logging.getLogger("tools.health_server").info("owner process %d is gone; exiting", watched)
+                os.kill(os.getpid(), signal.SIGTERM)  # the clean exit serve_until_signalled takes
+
+            owner.watch(watched, gone)
     if args.command == "serve":
         serve(build_config(args, parser), args.port)
     elif args.command == "redis-stand-in":

@@ -138,3 +138,31 @@ class TestServe:
         result = cli("serve", "--port", "0")
         assert result.returncode == 2
         assert "MUEJAM_HEALTH_DATABASE" in result.stderr
+
+
+class TestOwnerPid:
+    """`start --owner-pid PID`: the server and its cache stand-in exit by themselves once PID is gone."""
+
+    def test_both_exit_once_their_owner_is_gone(self, state_dir: Path) -> None:
+        owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        try:
+            started = cli("start", "--port", "0", "--state-dir", str(state_dir), "--owner-pid", str(owner.pid))
+            assert started.returncode == 0, started.stderr
+            pids = [int((state_dir / name).read_text()) for name in ("pid", "cache-stand-in.pid")]
+            assert all(alive(pid) for pid in pids)
+            status, _body = fetch((state_dir / "url").read_text().strip())
+            assert status == 200
+        finally:
+            owner.kill()
+            owner.wait()
+        wait_gone(pids, seconds=60.0)  # a bound on the wait, not a claim about how quick it is
+        assert [pid for pid in pids if alive(pid)] == []
+        assert f"owner process {owner.pid} is gone; exiting" in (state_dir / "server.log").read_text()
+
+    def test_an_owner_that_is_already_gone_is_refused(self, state_dir: Path) -> None:
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        started = cli("start", "--port", "0", "--state-dir", str(state_dir), "--owner-pid", str(gone.pid))
+        assert started.returncode != 0
+        assert f"--owner-pid {gone.pid}: no such process" in started.stderr
+        assert not (state_dir / "url").exists()

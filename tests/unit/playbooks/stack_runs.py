@@ -109,7 +109,11 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def _tool(*args: str, check: bool = True) -> None:
+def launch(*args: str, check: bool = True) -> None:
+    """``python -m ARGS`` (the emulator's or the health server's launcher); a health server's
+    ``start`` is given this process as its owner, so that it exits should the test die."""
+    if args[:2] == ("tools.health_server", "start"):
+        args = (*args, "--owner-pid", str(os.getpid()))
     subprocess.run([sys.executable, "-m", *args], cwd=ROOT, check=check, capture_output=True, text=True)
 
 
@@ -118,7 +122,7 @@ def own_emulator(state_dir: Path, *start_args: str) -> Iterator[str]:
     """An emulator (``start ... START_ARGS``, such as ``--latency 0.02``) and a reference /health
     server of the caller's own (its endpoint), stopped at the end whatever happens, and exiting by
     themselves should this test process die."""
-    _tool(
+    launch(
         "tools.emulator",
         *start_args,
         "start",
@@ -130,8 +134,8 @@ def own_emulator(state_dir: Path, *start_args: str) -> Iterator[str]:
         str(os.getpid()),
     )
     try:
-        _tool("tools.health_server", "start", "--port", "0", "--state-dir", str(state_dir / "health"))
+        launch("tools.health_server", "start", "--port", "0", "--state-dir", str(state_dir / "health"))
         yield (state_dir / "endpoint").read_text().strip()
     finally:
-        _tool("tools.health_server", "stop", "--state-dir", str(state_dir / "health"), check=False)
-        _tool("tools.emulator", "stop", "--state-dir", str(state_dir), check=False)
+        launch("tools.health_server", "stop", "--state-dir", str(state_dir / "health"), check=False)
+        launch("tools.emulator", "stop", "--state-dir", str(state_dir), check=False)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from typing import Any
 
 import boto3
 import pytest
-from stack_runs import ROOT, ansible_playbook, environment, kill_when, own_emulator
+from stack_runs import ROOT, ansible_playbook, environment, kill_when, launch, own_emulator
 
 from tools.emulator import request_counts, staging
 from tools.emulator.patches import request_log
@@ -184,17 +183,12 @@ def failing_health(state_dir: Path) -> Iterator[str]:
     """A reference /health server whose database check fails (its file is missing): its URL."""
     health = state_dir / "failing-health"
     health.mkdir()
-    tool = [sys.executable, "-m", "tools.health_server"]
-    subprocess.run(
-        [*tool, "start", "--port", "0", "--state-dir", str(health), "--database", f"sqlite://{health}/missing.sqlite3"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    database = f"sqlite://{health}/missing.sqlite3"
+    launch("tools.health_server", "start", "--port", "0", "--state-dir", str(health), "--database", database)
     try:
         yield (health / "url").read_text().strip()
     finally:
-        subprocess.run([*tool, "stop", "--state-dir", str(health)], cwd=ROOT, check=False, capture_output=True)
+        launch("tools.health_server", "stop", "--state-dir", str(health), check=False)
 
 
 @pytest.fixture(scope="module")

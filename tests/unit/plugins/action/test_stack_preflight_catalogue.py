@@ -113,6 +113,10 @@ CASES = [
     Case("instance-type-malformed", "scaling_group_instance_type", {"scaling_group_instance_type": "t3-medium"}),
     Case("ami-malformed", "scaling_group_ami_id", {"scaling_group_ami_id": "ami-replace-me"}),
     Case("max-size-not-a-number", "scaling_group_max_size", {"scaling_group_max_size": "ten"}),
+    # the run's settings (rules/settings.py)
+    Case("readiness-timeout-not-a-number", "readiness_timeout", {"readiness_timeout": "ten"}),
+    Case("rollout-timeout-below-60", "rollout_timeout", {"rollout_timeout": "30"}),
+    Case("retry-mode-unknown", "aws_retry_mode", {"aws_retry_mode": "fast"}),
     # load balancer
     Case(
         "health-timeout-not-below-interval",
