@@ -85,6 +85,23 @@ def acquire(
 
     Taking it again under the same ``run_id`` (a re-run of the acquiring task) is a no-op.
     """
+    return take(ssm, stack, holder, playbook, run_id=run_id, now=now, retry=retry)[0]
+
+
+def take(
+    ssm: Any,
+    stack: str,
+    holder: str,
+    playbook: str,
+    run_id: str | None = None,
+    now: datetime | None = None,
+    retry: bool = False,
+) -> tuple[dict[str, Any], bool]:
+    """:func:`acquire`, and whether this call took the lock (False: the run held it already).
+
+    One call when the lock is free: ``PutParameter`` without overwrite takes it or fails, atomically;
+    only then is the parameter read, to name the holder (or to find the run's own lock).
+    """
     record = {
         "id": run_id or uuid.uuid4().hex[:12],
         "holder": holder,
@@ -105,15 +122,20 @@ def acquire(
             raise
         current = read(ssm, stack, retry) or {}
         if run_id and current.get("id") == run_id:
-            return current
+            return current, False
         raise LockHeld(stack, current) from None
-    return record
+    return record, True
 
 
-def release(ssm: Any, stack: str, run_id: str, retry: bool = False) -> bool:
+_UNREAD: Any = object()
+
+
+def release(ssm: Any, stack: str, run_id: str, retry: bool = False, current: Any = _UNREAD) -> bool:
     """Release the lock held under ``run_id``; False when there was none. Raise :class:`NotHolder`
-    when another run holds it (it is never taken from under a running run by mistake)."""
-    current = read(ssm, stack, retry)
+    when another run holds it (it is never taken from under a running run by mistake).
+    ``current``: the holder as the caller has just read it (:func:`read`), not to read it twice."""
+    if current is _UNREAD:
+        current = read(ssm, stack, retry)
     if current is None:
         return False
     if current.get("id") != run_id:

@@ -117,23 +117,25 @@ def main() -> None:
     params = module.params
     ssm = module.client("ssm", retry_decorator=AWSRetry.jittered_backoff())
     stack = params["name"]
+    current = None
     try:
+        if params["state"] == "present" and not module.check_mode:
+            # One call when the lock is free (PutParameter without overwrite); the holder is read only if not.
+            holder = params["holder"] or f"{getpass.getuser()}@{socket.gethostname()}"
+            record, taken = lock.take(ssm, stack, holder, params["playbook"], run_id=params["run_id"], retry=True)
+            module.exit_json(changed=taken, run_id=record["id"], holder=record)
         current = lock.read(ssm, stack, retry=True)
-        if params["state"] == "present":
+        if params["state"] == "present":  # check mode: who would stop the run, taking nothing
             if current is not None and current.get("id") != params["run_id"]:
                 raise lock.LockHeld(stack, current)
-            if module.check_mode or current is not None:
-                module.exit_json(changed=False, run_id=(current or {}).get("id", ""), holder=current)
-            holder = params["holder"] or f"{getpass.getuser()}@{socket.gethostname()}"
-            record = lock.acquire(ssm, stack, holder, params["playbook"], run_id=params["run_id"], retry=True)
-            module.exit_json(changed=True, run_id=record["id"], holder=record)
+            module.exit_json(changed=False, run_id=(current or {}).get("id", ""), holder=current)
         if current is None:
             module.exit_json(changed=False, run_id=params["run_id"])
         if module.check_mode:
             if current.get("id") != params["run_id"]:
                 raise lock.NotHolder(f"The lock of {stack} is held by {lock.describe_holder(current)}")
             module.exit_json(changed=True, run_id=params["run_id"], holder=current)
-        released = lock.release(ssm, stack, params["run_id"], retry=True)
+        released = lock.release(ssm, stack, params["run_id"], retry=True, current=current)
         module.exit_json(changed=released, run_id=params["run_id"], holder=current)
     except (lock.LockHeld, lock.NotHolder) as error:
         module.fail_json(msg=str(error), holder=getattr(error, "holder", current))

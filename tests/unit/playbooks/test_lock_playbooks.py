@@ -45,7 +45,9 @@ def test_a_run_refuses_while_another_holds_the_lock(
     assert code != 0
     assert "The stack muejam-locked is locked by another run: run awx42run0001 of site.yml by AWX job 42" in output
     assert "-e unlock_id=awx42run0001" in output
-    assert [request.action for request in calls(emulator, key) if request.mutating] == []
+    # Its one attempt to take the lock (PutParameter without overwrite) was refused: nothing changed.
+    made = calls(emulator, key)
+    assert [(r.action, r.status) for r in made if r.mutating] == [("PutParameter", 400)]
     assert lock.read(emulator["client"]("ssm"), STACK)["id"] == "awx42run0001"
 
 

@@ -72,6 +72,52 @@ class TestRelease:
         assert lock.release(ssm, STACK, "run1") is False
 
 
+class Counted:
+    """An SSM client that records each API call it passes on (to moto)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.client, name)
+
+        def call(**kwargs: Any) -> Any:
+            self.calls.append(name)
+            return method(**kwargs)
+
+        return call
+
+
+class TestCalls:
+    """What a run pays for its lock: one call to take a free one, two to release it."""
+
+    def test_a_free_lock_is_taken_in_one_call(self, ssm: Any) -> None:
+        counted = Counted(ssm)
+        assert lock.take(counted, STACK, "ops@laptop", "site.yml", run_id="run1") == (lock.read(ssm, STACK), True)
+        assert counted.calls == ["put_parameter"]
+
+    def test_the_runs_own_lock_is_found_not_taken_again(self, ssm: Any) -> None:
+        first = lock.acquire(ssm, STACK, "ops@laptop", "site.yml", run_id="run1")
+        counted = Counted(ssm)
+        assert lock.take(counted, STACK, "ops@laptop", "site.yml", run_id="run1") == (first, False)
+        assert counted.calls == ["put_parameter", "get_parameter"]
+
+    def test_a_holder_read_by_the_caller_is_not_read_again(self, ssm: Any) -> None:
+        lock.acquire(ssm, STACK, "ops@laptop", "site.yml", run_id="run1")
+        counted = Counted(ssm)
+        current = lock.read(counted, STACK)
+        assert lock.release(counted, STACK, "run1", current=current) is True
+        assert counted.calls == ["get_parameter", "delete_parameter"]
+        assert lock.read(ssm, STACK) is None
+
+    def test_a_holder_read_by_the_caller_is_still_checked(self, ssm: Any) -> None:
+        lock.acquire(ssm, STACK, "AWX job 42", "site.yml", run_id="run1")
+        with pytest.raises(lock.NotHolder):
+            lock.release(ssm, STACK, "run2", current=lock.read(ssm, STACK))
+        assert lock.read(ssm, STACK)["id"] == "run1"
+
+
 class TestTwoRunsAtOnce:
     def test_exactly_one_of_two_runs_that_start_together_gets_it(self, emulator: dict[str, Any]) -> None:
         ssm = emulator["client"]("ssm")
