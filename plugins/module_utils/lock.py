@@ -72,20 +72,13 @@ def read(ssm: Any, stack: str, retry: bool = False) -> dict[str, Any] | None:
     return holder if isinstance(holder, dict) else {"id": "?", "holder": str(holder)}
 
 
-def acquire(
-    ssm: Any,
-    stack: str,
-    holder: str,
-    playbook: str,
-    run_id: str | None = None,
-    now: datetime | None = None,
-    retry: bool = False,
-) -> dict[str, Any]:
+def acquire(ssm: Any, stack: str, holder: str, playbook: str, **options: Any) -> dict[str, Any]:
     """Take the lock; raise :class:`LockHeld` naming the holder when another run has it.
 
     Taking it again under the same ``run_id`` (a re-run of the acquiring task) is a no-op.
+    ``options``: those of :func:`take` (``run_id``, ``now``, ``retry``).
     """
-    return take(ssm, stack, holder, playbook, run_id=run_id, now=now, retry=retry)[0]
+    return take(ssm, stack, holder, playbook, **options)[0]
 
 
 def take(
