@@ -5,7 +5,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: run_setting
-short_description: A run setting of the stack (readiness, rollout, AWS retries), typed, checked, or its default
+short_description: A run setting (readiness, rollout, AWS retries) or a role variable, typed, checked, or its default
 version_added: 0.1.0
 description:
   - >-
@@ -18,6 +18,10 @@ description:
     C(plugins/module_utils/rules/settings.py); the preflight of C(site.yml), C(playbooks/rollout.yml)
     and C(playbooks/drift.yml) applies the same check, so a bad value is refused before any AWS call.
   - >-
+    A role variable (C(networking_wait_timeout), say) is read the same way, typed by its role's
+    C(meta/argument_specs.yml), its default the role's C(defaults/main.yml): for a playbook that
+    includes no role and needs a role's value (C(teardown.yml)'s timeouts).
+  - >-
     The settings, with their defaults: C(readiness_url) (empty, meaning https://<the ALB's DNS name>/health),
     C(readiness_components) (unset: every required component), C(readiness_consecutive) (2),
     C(readiness_timeout) (900 s), C(readiness_interval) (5 s), C(readiness_validate_certs) (true),
@@ -26,7 +30,7 @@ description:
     C(aws_max_attempts) (10).
 options:
   _terms:
-    description: The names of the settings.
+    description: The names of the settings (or of role variables).
     type: list
     elements: str
     required: true
@@ -61,8 +65,9 @@ from typing import Any
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.muejam.infra.plugins.module_utils.rules.core import UNSET
+from ansible_collections.muejam.infra.plugins.module_utils.rules.core import UNSET, check_option, role_of
 from ansible_collections.muejam.infra.plugins.module_utils.rules.settings import RUN_SETTINGS, typed
+from ansible_collections.muejam.infra.plugins.plugin_utils.role_files import role_defaults, role_options
 
 
 class LookupModule(LookupBase):
@@ -72,17 +77,24 @@ class LookupModule(LookupBase):
         values = []
         for term in terms:
             name = str(term)
-            if name not in RUN_SETTINGS:
-                raise AnsibleLookupError(f"{name} is not a run setting; the settings are: {', '.join(RUN_SETTINGS)}")
-            raw = variables.get(name, UNSET)
+            role = None if name in RUN_SETTINGS else role_of(name)
+            options = role_options(role) if role else {}
+            if name not in RUN_SETTINGS and name not in options:
+                raise AnsibleLookupError(
+                    f"{name} is not a run setting ({', '.join(RUN_SETTINGS)}) nor a variable of a muejam.infra role"
+                )
+            raw = variables.get(name, role_defaults(role).get(name, UNSET) if role else UNSET)
             if raw is not UNSET:
                 raw = self._templar.template(raw)
-            value, problem = typed(name, raw)
+            if role:
+                value, problem = check_option(name, raw, options[name], role)
+            else:
+                value, problem = typed(name, raw)
+            secret = (options.get(name) or RUN_SETTINGS.get(name) or {}).get("no_log")
             if problem and not self.get_option("strict"):
                 value = raw
             elif problem:
-                shown = "(not shown)" if RUN_SETTINGS[name].get("no_log") else None
-                message = f"{problem.variable} is {shown}: {problem.allowed}" if shown else str(problem)
+                message = f"{problem.variable} is (not shown): {problem.allowed}" if secret else str(problem)
                 raise AnsibleLookupError(f"{message}; nothing was changed in AWS (see docs/preflight.md)")
-            values.append(value)
+            values.append(None if value is UNSET else value)
         return values

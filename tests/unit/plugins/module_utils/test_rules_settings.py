@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from test_preflight import SPECS, good_values, variables
 
 from ansible_collections.muejam.infra.plugins.module_utils import preflight
@@ -174,3 +175,31 @@ def test_not_strict_a_bad_value_is_handed_on_for_the_preflight_to_report() -> No
     expression = "lookup('muejam.infra.run_setting', 'aws_retry_mode', strict=false)"
     assert looked_up(expression, "aws_retry_mode=fast") == "fast"
     assert looked_up(expression) == RUN_SETTINGS["aws_retry_mode"]["default"]
+
+
+class TestRoleVariables:
+    """A role variable, read where no role is included (teardown.yml): the role's default, typed."""
+
+    def test_the_roles_default(self) -> None:
+        defaults = yaml.safe_load((ROOT / "roles" / "networking" / "defaults" / "main.yml").read_text())
+        assert looked_up("lookup('muejam.infra.run_setting', 'networking_wait_timeout')") == int(
+            defaults["networking_wait_timeout"]
+        )
+
+    def test_the_inventorys_value_typed(self) -> None:
+        expression = (
+            "query('muejam.infra.run_setting', 'networking_wait_timeout', 'scaling_group_delete_timeout') | max"
+        )
+        assert looked_up(expression, "scaling_group_delete_timeout=1200") == 1200
+
+    def test_a_value_of_the_wrong_type_fails_naming_it(self) -> None:
+        completed = lookup(
+            "lookup('muejam.infra.run_setting', 'networking_wait_timeout')", "networking_wait_timeout=soon"
+        )
+        assert completed.returncode != 0
+        assert "networking_wait_timeout is 'soon': must be an integer" in completed.stdout + completed.stderr
+
+    def test_a_variable_no_role_has_fails(self) -> None:
+        completed = lookup("lookup('muejam.infra.run_setting', 'networking_wait_timout')")
+        assert completed.returncode != 0
+        assert "networking_wait_timout is not a run setting" in completed.stdout + completed.stderr
