@@ -26,6 +26,7 @@ read functions take an EC2 client made with amazon.aws's retry wrapper
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -443,10 +444,14 @@ def apply(client: Any, result: Plan) -> dict[str, str]:
     created = []
     for step in result.steps:
         if step["action"] == "create_route_table":
+            # One token for every try of this create: a retry after an error whose request AWS
+            # carried out (a 500, a lost connection) returns that table instead of a second one
+            # with the same name, which the next run would refuse.
             response = _call(
                 client.create_route_table,
                 VpcId=result.vpc_id,
                 TagSpecifications=boto3_tag_specifications(step["tags"], ["route-table"]),
+                ClientToken=str(uuid.uuid4()),
             )
             ids[step["route_table"]] = response["RouteTable"]["RouteTableId"]
             created.append(ids[step["route_table"]])

@@ -412,6 +412,19 @@ class TestEnsurePresent:
         assert left == []
         assert ensure_present(ec2, network["vpc_id"], wanted)["changed"] is False
 
+    def test_creates_each_table_with_a_client_token_kept_across_retries(
+        self, ec2: Any, network: dict[str, Any], slept: list[float]
+    ) -> None:
+        tokens: list[tuple[str, str]] = []
+        ec2.client.meta.events.register(
+            "provide-client-params.ec2.CreateRouteTable",
+            lambda params, **_kwargs: tokens.append((params["TagSpecifications"][0]["Tags"], params["ClientToken"])),
+        )
+        throttle(ec2.client, "CreateRouteTable", code="InternalError")
+        ensure_present(ec2, network["vpc_id"], wanted_tables(network))
+        assert len(tokens) == 3  # the first table's create failed once and was retried
+        assert tokens[0][1] == tokens[1][1] != tokens[2][1]
+
     def test_refuses_a_second_table_with_a_wanted_name(self, ec2: Any, network: dict[str, Any]) -> None:
         first = ensure_present(ec2, network["vpc_id"], wanted_tables(network))
         ec2.create_route_table(
