@@ -5,8 +5,9 @@ One *part* per role (``networking``, ``load_balancer``, ``instance_bootstrap``,
 ``scaling_group``), each a module of this package with the same four names:
 
 - ``MANAGED``: for every task of the role that changes AWS (by its name), each option the task
-  passes and the compared attribute (``"<resource>.<attribute>"``) that covers it, or ``None`` for
-  an option that is not state (``state``, ``wait``, ...). A test reads the role's task files and
+  passes and the compared attribute (``"<resource>.<attribute>"``) that covers it, a tuple of them
+  for an option that sets several (one call for several resources), or ``None`` for an option that
+  is not state (``state``, ``wait``, ...). A test reads the role's task files and
   fails when a task passes an option that is not in this table, so a task skipped because its
   part is in sync never hides a change.
 - ``read(client, inputs, names, retry)``: what exists, with as few describe calls as possible

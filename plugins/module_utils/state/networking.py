@@ -33,7 +33,7 @@ from ansible_collections.muejam.infra.plugins.module_utils import names as names
 from ansible_collections.muejam.infra.plugins.module_utils import state
 from ansible_collections.muejam.infra.plugins.module_utils.rules.network import derived_subnet_cidrs
 
-MANAGED: dict[str, dict[str, str | None]] = {
+MANAGED: dict[str, dict[str, str | tuple[str, ...] | None]] = {
     "Create the VPC": {
         "name": "vpc.tags",  # the Name tag
         "vpc_id": None,  # which VPC: the one found by its Name, Project and Environment tags
@@ -141,28 +141,20 @@ MANAGED: dict[str, dict[str, str | None]] = {
         "purge_tags": "nat_gateway[*].tags",
         "state": None,  # the direction (present)
     },
-    "Create the public route table": {
+    "Create the route tables": {
         "vpc_id": None,  # which VPC: the part reads only the found VPC's route tables
-        "lookup": None,  # how the module finds the table (by the id found, else by tag)
-        "route_table_id": None,  # which table: the one found by its Name
-        "routes": "public_route_table.routes",
-        "purge_routes": "public_route_table.routes",
-        "subnets": "public_route_table.subnets",
-        "purge_subnets": "public_route_table.subnets",
-        "tags": "public_route_table.tags",
-        "purge_tags": "public_route_table.tags",
-        "state": None,  # the direction (present)
-    },
-    "Create the private route tables": {
-        "vpc_id": None,  # which VPC: the part reads only the found VPC's route tables
-        "lookup": None,  # how the module finds the table (by the id found, else by tag)
-        "route_table_id": None,  # which table: the one found by its Name
-        "routes": "private_route_table[*].routes",
-        "purge_routes": "private_route_table[*].routes",
-        "subnets": "private_route_table[*].subnets",
-        "purge_subnets": "private_route_table[*].subnets",
-        "tags": "private_route_table[*].tags",
-        "purge_tags": "private_route_table[*].tags",
+        # Every table's name (its Name tag, compared in tags), routes, subnets and tags.
+        "route_tables": (
+            "public_route_table.routes",
+            "public_route_table.subnets",
+            "public_route_table.tags",
+            "private_route_table[*].routes",
+            "private_route_table[*].subnets",
+            "private_route_table[*].tags",
+        ),
+        "purge_routes": ("public_route_table.routes", "private_route_table[*].routes"),
+        "purge_subnets": ("public_route_table.subnets", "private_route_table[*].subnets"),
+        "purge_tags": ("public_route_table.tags", "private_route_table[*].tags"),
         "state": None,  # the direction (present)
     },
     "Delete the NAT gateways that the NAT gateway mode no longer needs": {
@@ -634,7 +626,7 @@ def _read_route_tables(
             continue
         # Only the routes the module creates and purges (not `local`, not propagated ones).
         routes = [
-            {"dest": route["DestinationCidrBlock"], "target": found.ref(_route_target(route))}
+            {"dest": route["DestinationCidrBlock"], "target": found.ref(route_target(route))}
             for route in table.get("Routes") or []
             if route.get("Origin") == "CreateRoute" and route.get("DestinationCidrBlock")
         ]
@@ -654,22 +646,24 @@ def _read_route_tables(
         )
 
 
-def _route_target(route: Mapping[str, Any]) -> str | None:
-    for key in (
-        "GatewayId",
-        "NatGatewayId",
-        "TransitGatewayId",
-        "NetworkInterfaceId",
-        "InstanceId",
-        "VpcPeeringConnectionId",
-        "CarrierGatewayId",
-        "LocalGatewayId",
-        "EgressOnlyInternetGatewayId",
-        "CoreNetworkArn",
-    ):
-        if route.get(key):
-            return str(route[key])
-    return None
+# Every target key a route may carry (also muejam.infra.ec2_route_tables's, to report a route's target).
+ROUTE_TARGET_KEYS = (
+    "GatewayId",
+    "NatGatewayId",
+    "TransitGatewayId",
+    "NetworkInterfaceId",
+    "InstanceId",
+    "VpcPeeringConnectionId",
+    "CarrierGatewayId",
+    "LocalGatewayId",
+    "EgressOnlyInternetGatewayId",
+    "CoreNetworkArn",
+)
+
+
+def route_target(route: Mapping[str, Any]) -> str | None:
+    """What a DescribeRouteTables route points at (``local`` for the local route)."""
+    return next((str(route[key]) for key in ROUTE_TARGET_KEYS if route.get(key)), None)
 
 
 def _read_default_security_group(call: Callable[..., Any], ec2: Any, vpc_id: str, found: _Found) -> None:

@@ -3,8 +3,9 @@
 A role skips its resource tasks when its part is in sync: an option left out of the comparison
 would be a change the skip hides. Each part's ``MANAGED`` table maps, for each task of the role
 that changes AWS (by name), every option the task passes to the compared attribute that covers
-it (``"<resource>.<attribute>"``, ``[*]`` for one per zone) or to ``None`` for an option that is
-not state. This test reads the role's task files as Ansible would and checks both directions:
+it (``"<resource>.<attribute>"``, ``[*]`` for one per zone; a tuple of them for an option that
+sets several resources, as one call for every route table does) or to ``None`` for an option that
+is not state. This test reads the role's task files as Ansible would and checks both directions:
 no task or option outside the table, no table entry without its task, and every attribute named
 is one that ``wanted`` produces.
 """
@@ -91,6 +92,28 @@ def test_every_option_of_every_task_is_compared_or_declared_not_state(role: str)
     assert extra == {}, "options in the table that the task does not pass"
 
 
+def covered_by(covered: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    """The attributes a table entry names: one, several (an option that sets several resources), or none."""
+    if covered is None:
+        return ()
+    return (covered,) if isinstance(covered, str) else tuple(covered)
+
+
+@pytest.mark.parametrize("role", list(PARTS))
+def test_every_entry_names_an_attribute_a_tuple_of_them_or_none(role: str) -> None:
+    bad = {
+        f"{name}: {option}": covered
+        for name, options in PARTS[role].MANAGED.items()
+        for option, covered in options.items()
+        if not (
+            covered is None
+            or (isinstance(covered, str) and covered)
+            or (isinstance(covered, tuple) and covered and all(isinstance(item, str) and item for item in covered))
+        )
+    }
+    assert bad == {}, "entries that are neither an attribute, a non-empty tuple of attributes, nor None"
+
+
 def example_inputs(role: str) -> dict[str, Any]:
     """The role's defaults (its typed argument spec) with its required inputs filled in, as the demo has them."""
     spec = yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]
@@ -113,5 +136,10 @@ def test_every_attribute_in_the_table_is_one_that_wanted_produces(role: str) -> 
             for resource, attributes in wanted.items()
             for attribute in (attributes or {})
         }
-    named = {attribute for options in part.MANAGED.values() for attribute in options.values() if attribute}
+    named = {
+        attribute
+        for options in part.MANAGED.values()
+        for covered in options.values()
+        for attribute in covered_by(covered)
+    }
     assert sorted(named - produced) == [], "attributes the table names that wanted() does not compare"
