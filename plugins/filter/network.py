@@ -10,10 +10,13 @@ Each filter is documented in the YAML file of its name beside this one.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
+from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.muejam.infra.plugins.module_utils.rules.network import derived_subnet_cidrs
+from ansible_collections.muejam.infra.plugins.module_utils.state import networking as networking_part
 
 SPLIT_BITS = 4  # 16 blocks: 8 public (bottom half), 8 private (top half)
 BLOCKS_PER_TIER = 2**SPLIT_BITS // 2
@@ -50,8 +53,21 @@ def subnet_cidrs(vpc_cidr: str, count: int, tier: str = "public") -> list[str]:
     return derived_subnet_cidrs(str(vpc), count, tier)
 
 
+def nat_zones(inputs: Mapping[str, Any]) -> list[str]:
+    """The zones that get a NAT gateway (state/networking.py's rule, the one muejam.infra.stack_state compares)."""
+    return networking_part.nat_zones(inputs)
+
+
+def route_tables(inputs: Mapping[str, Any], *ids: Any) -> list[dict[str, Any]]:
+    """The route tables for muejam.infra.ec2_route_tables: state/networking.py's route_tables (its arguments)."""
+    try:
+        return networking_part.route_tables(inputs, *ids)
+    except (KeyError, TypeError, ValueError) as error:
+        raise AnsibleFilterError(f"route_tables: {error}") from error
+
+
 class FilterModule:
-    """IPv4 subnet planning filters."""
+    """The networking role's planning filters: subnet blocks, NAT zones, route tables."""
 
     def filters(self) -> dict[str, object]:
-        return {"subnet_cidrs": subnet_cidrs}
+        return {"subnet_cidrs": subnet_cidrs, "nat_zones": nat_zones, "route_tables": route_tables}

@@ -205,6 +205,50 @@ def nat_route_zone(inputs: Mapping[str, Any], zone: str) -> str | None:
     return zone if inputs.get("nat_gateway_mode", "per_az") == "per_az" else zones[0]
 
 
+def route_tables(
+    inputs: Mapping[str, Any],
+    names: Mapping[str, Any],
+    gateway_id: str,
+    public_subnet_ids: list[str],
+    nat_gateway_ids: list[str],
+    private_subnet_ids: list[str],
+) -> list[dict[str, Any]]:
+    """The route tables as ``muejam.infra.ec2_route_tables`` takes them (filter ``muejam.infra.route_tables``):
+    the public table (everywhere to the internet gateway ``gateway_id``, every public subnet), then each
+    zone's private table (its one private subnet; everywhere to the NAT gateway :func:`nat_route_zone`
+    names, or no route). ``nat_gateway_ids``: those of :func:`nat_zones`, in its order; the subnet ids, in
+    the zones' order. What :func:`wanted` compares, by ids."""
+    zones = list(inputs["availability_zones"])
+    with_nat = nat_zones(inputs)
+    if len(nat_gateway_ids) != len(with_nat) or len(private_subnet_ids) != len(zones):
+        raise ValueError(
+            f"route_tables: {len(nat_gateway_ids)} NAT gateway ids for {len(with_nat)} NAT zones and "
+            f"{len(private_subnet_ids)} private subnet ids for {len(zones)} zones"
+        )
+    tables = [
+        {
+            "name": names["public_route_table"],
+            "routes": [{"dest": ANYWHERE, "gateway_id": gateway_id}],
+            "subnets": list(public_subnet_ids),
+            "tags": _tags(inputs, names["public_route_table"]),
+        }
+    ]
+    for zone, subnet_id in zip(zones, private_subnet_ids, strict=True):
+        via = nat_route_zone(inputs, zone)
+        name = names["private_route_table"][zone]
+        tables.append(
+            {
+                "name": name,
+                "routes": []
+                if via is None
+                else [{"dest": ANYWHERE, "nat_gateway_id": nat_gateway_ids[with_nat.index(via)]}],
+                "subnets": [subnet_id],
+                "tags": _tags(inputs, name),
+            }
+        )
+    return tables
+
+
 def flow_logs_group(inputs: Mapping[str, Any], names: Mapping[str, Any]) -> str:
     return str(inputs.get("flow_logs_log_group_name") or names["flow_logs_log_group"])
 

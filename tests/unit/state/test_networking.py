@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import pytest
@@ -199,6 +199,66 @@ class TestWanted:
         assert wanted["flow_log"]["log_group"] == "/muejam/local/vpc-flow-logs"
         inputs = inputs_with(flow_logs_log_group_name="/mine")
         assert networking.wanted(inputs, names_of(inputs), EMPTY)["flow_log"]["log_group"] == "/mine"
+
+
+class TestRouteTables:
+    """The tables the role hands muejam.infra.ec2_route_tables (filter muejam.infra.route_tables) are, by
+    ids, the ones wanted() compares: what a run creates and what a re-run checks cannot differ."""
+
+    IDS: ClassVar[dict[str, str]] = {
+        "internet_gateway": "igw-1",
+        **{f"public_subnet[{zone}]": f"subnet-public-{zone}" for zone in ZONES},
+        **{f"private_subnet[{zone}]": f"subnet-private-{zone}" for zone in ZONES},
+        **{f"nat_gateway[{zone}]": f"nat-{zone}" for zone in ZONES},
+    }
+
+    def made(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        tables = networking.route_tables(
+            inputs,
+            names_of(inputs),
+            self.IDS["internet_gateway"],
+            [self.IDS[f"public_subnet[{zone}]"] for zone in ZONES],
+            [self.IDS[f"nat_gateway[{zone}]"] for zone in networking.nat_zones(inputs)],
+            [self.IDS[f"private_subnet[{zone}]"] for zone in ZONES],
+        )
+        return {
+            table["name"]: {
+                "routes": [
+                    (route["dest"], route.get("gateway_id") or route["nat_gateway_id"]) for route in table["routes"]
+                ],
+                "subnets": sorted(table["subnets"]),
+                "tags": table["tags"],
+            }
+            for table in tables
+        }
+
+    def compared(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        table_names = names_of(inputs)
+        wanted = networking.wanted(inputs, table_names, EMPTY)
+        keys = {"public_route_table": table_names["public_route_table"]}
+        keys |= {f"private_route_table[{zone}]": table_names["private_route_table"][zone] for zone in ZONES}
+        return {
+            name: {
+                "routes": [(route["dest"], self.IDS[route["target"]]) for route in wanted[key]["routes"]],
+                "subnets": sorted(self.IDS[subnet] for subnet in wanted[key]["subnets"]),
+                "tags": wanted[key]["tags"],
+            }
+            for key, name in keys.items()
+        }
+
+    @pytest.mark.parametrize("mode", ["per_az", "single", "none"])
+    def test_what_the_role_makes_is_what_the_part_compares(self, mode: str) -> None:
+        inputs = inputs_with(nat_gateway_mode=mode)
+        assert self.made(inputs) == self.compared(inputs)
+
+    def test_per_az_routes_each_zone_through_its_own_nat_gateway(self) -> None:
+        made = self.made(INPUTS)
+        table = names_of(INPUTS)["private_route_table"]["us-east-1b"]
+        assert made[table]["routes"] == [("0.0.0.0/0", "nat-us-east-1b")]
+
+    def test_ids_that_do_not_match_the_zones_are_refused(self) -> None:
+        with pytest.raises(ValueError, match="1 NAT gateway ids for 3 NAT zones"):
+            networking.route_tables(INPUTS, names_of(INPUTS), "igw-1", [], ["nat-1"], ["s1", "s2", "s3"])
 
 
 class TestPolicyDocument:
