@@ -81,16 +81,17 @@ NAT_READY = "available"
 GONE = ("failed", "deleting", "deleted")  # states a NAT gateway never leaves for available
 
 # botocore's NatGatewayAvailable (ec2 waiters-2.json) plus retries on throttling: one throttled poll
-# must not end a wait of minutes. It polls every 5 s, not botocore's 15 s, which would lose 7.5 s
-# on average on the critical path (the Auto Scaling group waits on it); 12 describes a minute are
-# far within EC2's request limits. The delay and the attempts are set per wait from its timeout
+# must not end a wait of minutes. It polls every 2 s, not botocore's 15 s, which would lose 7.5 s
+# on average on the critical path (the Auto Scaling group waits on it; 5 s lost 2.5 s); 30 describes
+# a minute, for the minute or two a NAT gateway takes, are far within EC2's request limits (describe
+# calls: a bucket of 100, refilled at 20 a second). The delay and the attempts are set per wait from its timeout
 # (waiter_for).
 WAITERS: dict[str, Any] = {
     "version": 2,
     "waiters": {
         "NatGatewaysAvailable": {
             "operation": "DescribeNatGateways",
-            "delay": 5,
+            "delay": 2,
             "maxAttempts": 120,
             "acceptors": [
                 {"state": "success", "matcher": "pathAll", "argument": "NatGateways[].State", "expected": "available"},

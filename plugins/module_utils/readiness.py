@@ -265,6 +265,24 @@ class Poll:
     def ready(self) -> bool:
         return not self.problems
 
+    @property
+    def progress_key(self) -> tuple[Any, ...]:
+        """What the stack's progress shows in: each target's state, the group's instance counts, the HTTP
+        status and each component's status (not the text of a body, which may hold a timestamp)."""
+        group = self.group or {}
+        return (
+            tuple(
+                sorted(
+                    (str(target.get("id")), str(target.get("port")), str(target.get("state")))
+                    for target in self.targets
+                )
+            ),
+            group.get("in_service_healthy"),
+            tuple(sorted((group.get("lifecycle_states") or {}).items())),
+            self.http_status,
+            tuple(sorted(self.components.items())),
+        )
+
     def history_entry(self) -> dict[str, Any]:
         return {
             "poll": self.number,
@@ -291,7 +309,10 @@ class ReadinessGate:
 
     ``probe(number, elapsed)`` returns a Poll. The wait after a failing poll grows by half
     each time up to ``max_interval``, with jitter so many gates do not poll in step; after a
-    passing poll it goes back to ``interval`` to confirm quickly.
+    passing poll it goes back to ``interval`` to confirm quickly, and so it does after a failing
+    poll that shows progress (a target, the group's instances, the HTTP status or a component
+    changed since the poll before: :attr:`Poll.progress_key`), as a stack coming up changes
+    again soon: the backoff spares AWS's API while nothing moves, not while the stack comes up.
     """
 
     HISTORY = 10
@@ -331,6 +352,7 @@ class ReadinessGate:
         streak = 0
         number = 0
         wait = self.interval
+        seen: tuple[Any, ...] | None = None
         while True:
             number += 1
             poll = self.probe(number, self.clock() - start)
@@ -339,7 +361,9 @@ class ReadinessGate:
             streak = streak + 1 if poll.ready else 0
             if streak >= self.consecutive:
                 return Outcome(True, number, poll.elapsed, streak, poll, history[-self.HISTORY :])
-            wait = self.next_wait(wait, poll.ready)
+            progressed = seen is not None and poll.progress_key != seen
+            seen = poll.progress_key
+            wait = self.next_wait(wait, poll.ready or progressed)
             jittered = wait * (1 - self.jitter + 2 * self.jitter * self.rng())
             remaining = self.timeout - (self.clock() - start)
             if remaining <= 0:

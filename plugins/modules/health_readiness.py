@@ -28,7 +28,9 @@ description:
     keyed C(component:measurement) holding arrays of objects).
   - Connection errors, TLS errors, redirects, slow answers, non-JSON bodies and AWS API errors
     make a poll fail with their cause, kept for the final message; they never end the wait
-    early. Waits between failing polls grow by half up to O(max_interval), with jitter.
+    early. Waits between failing polls grow by half up to O(max_interval), with jitter, while nothing
+    changes; a poll that shows progress (a target's state, the group's instance counts, the HTTP status
+    or a component changed) brings the wait back to O(interval), as a stack coming up soon changes again.
   - Read-only. It never reports a change, and in check mode it runs its checks for real.
 author:
   - muejam.infra maintainers (@muejam)

@@ -3,6 +3,7 @@ default route targets, and the wait until those gateways are available (botocore
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -187,14 +188,21 @@ class TestWaitForEgress:
 
 
 class TestWaiterFor:
+    DELAY = network_info.WAITERS["waiters"]["NatGatewaysAvailable"]["delay"]
+
     def test_polls_for_the_whole_timeout(self) -> None:
         client = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
         _unused, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=600)
-        assert config == {"Delay": 5, "MaxAttempts": 121}
+        assert config == {"Delay": self.DELAY, "MaxAttempts": 1 + math.ceil(600 / self.DELAY)}
         _unused, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=12)
-        assert config == {"Delay": 5, "MaxAttempts": 4}
+        assert config == {"Delay": self.DELAY, "MaxAttempts": 1 + math.ceil(12 / self.DELAY)}
+
+    def test_polls_often_enough_for_the_critical_path(self) -> None:
+        """The Auto Scaling group waits on it: each second between polls is on average half a second lost."""
+        assert self.DELAY <= 2
 
     def test_never_sleeps_past_a_short_timeout(self) -> None:
         client = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-        _unused, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=4)
-        assert config == {"Delay": 4, "MaxAttempts": 2}
+        short = self.DELAY - 1
+        _unused, config = network_info.waiter_for(client, "NatGatewaysAvailable", timeout=short)
+        assert config == {"Delay": short, "MaxAttempts": 2}

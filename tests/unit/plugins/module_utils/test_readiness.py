@@ -257,6 +257,29 @@ class TestReadinessGate:
         gate.run()
         assert clock.sleeps == [7.5, 11.25, 16.875, 5]
 
+    def test_progress_brings_the_wait_back_to_the_interval(self):
+        """A target changing state (initial -> healthy on one of two) is progress: poll again soon."""
+        states = ["initial", "initial", "initial", "healthy", "healthy", "healthy"]
+
+        def probe(number, elapsed):
+            state = states[min(number, len(states)) - 1]
+            targets = [{"id": "i-1", "port": 8000, "state": state}, {"id": "i-2", "port": 8000, "state": "initial"}]
+            return Poll(number=number, elapsed=elapsed, problems=["target i-2:8000 initial"], targets=targets)
+
+        gate, clock = self.gate(probe, timeout=600)
+        gate.run()
+        assert clock.sleeps[:6] == [7.5, 11.25, 16.875, 5, 7.5, 11.25]
+
+    def test_a_changing_body_alone_is_no_progress(self):
+        def probe(number, elapsed):
+            return Poll(
+                number=number, elapsed=elapsed, problems=["http 503"], http_status=503, body_excerpt=f"t={number}"
+            )
+
+        gate, clock = self.gate(probe, timeout=600)
+        gate.run()
+        assert clock.sleeps[:3] == [7.5, 11.25, 16.875]
+
     def test_never_waits_longer_than_max_interval(self):
         gate, clock = self.gate(scripted(False), timeout=200, max_interval=12)
         gate.run()
