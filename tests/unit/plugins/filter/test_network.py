@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+from typing import Any, ClassVar
 
 import pytest
 from ansible.errors import AnsibleFilterError
@@ -53,7 +54,38 @@ class TestSubnetCidrs:
 
 class TestFilterModule:
     def test_exposes_every_filter(self) -> None:
-        assert set(FilterModule().filters()) == {"subnet_cidrs"}
+        assert set(FilterModule().filters()) == {"subnet_cidrs", "nat_zones", "route_tables"}
+
+
+class TestRouteTableFilters:
+    """nat_zones and route_tables hand the role state/networking.py's rules (tested there against
+    wanted()); here, what the filters add: the rule reached, and a mismatch as a filter error."""
+
+    INPUTS: ClassVar[dict[str, Any]] = {
+        "availability_zones": ["us-east-1a", "us-east-1b"],
+        "nat_gateway_mode": "single",
+        "tags": {},
+    }
+    NAMES: ClassVar[dict[str, Any]] = {
+        "public_route_table": "rt-public",
+        "private_route_table": {"us-east-1a": "rt-a", "us-east-1b": "rt-b"},
+    }
+
+    def test_nat_zones(self) -> None:
+        assert FilterModule().filters()["nat_zones"](self.INPUTS) == ["us-east-1a"]
+
+    def test_route_tables(self) -> None:
+        tables = FilterModule().filters()["route_tables"](
+            self.INPUTS, self.NAMES, "igw-1", ["s-1", "s-2"], ["nat-a"], ["p-1", "p-2"]
+        )
+        assert [table["name"] for table in tables] == ["rt-public", "rt-a", "rt-b"]
+        assert tables[2]["routes"] == [{"dest": "0.0.0.0/0", "nat_gateway_id": "nat-a"}]
+
+    def test_ids_that_do_not_fit_are_a_filter_error(self) -> None:
+        with pytest.raises(AnsibleFilterError, match="route_tables: 2 NAT gateway ids for 1 NAT zones"):
+            FilterModule().filters()["route_tables"](
+                self.INPUTS, self.NAMES, "igw-1", [], ["nat-a", "nat-b"], ["p-1", "p-2"]
+            )
 
 
 class TestDerivedSubnets:

@@ -24,6 +24,7 @@ from ansible_collections.muejam.infra.plugins.module_utils.preflight import (
     merge_values,
     report,
 )
+from ansible_collections.muejam.infra.plugins.module_utils.rules.settings import RUN_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[4]
 REGION = "us-east-1"
@@ -322,3 +323,22 @@ class TestAwsChecks:
 
         with pytest.raises(RuntimeError):
             check_image(Broken(), "ami-0123456789abcdef0")
+
+
+class TestRunSettings:
+    """The run's settings (rules/settings.py), checked with the other inputs."""
+
+    def test_the_settings_are_read_by_the_preflight(self) -> None:
+        assert all(preflight.wanted(name) for name in RUN_SETTINGS)
+
+    def test_good_settings_pass(self) -> None:
+        values = good_values(
+            readiness_timeout="120", readiness_interval="1", rollout_timeout="900", aws_max_attempts="4"
+        )
+        assert preflight.check_inputs(values, SPECS) == []
+
+    def test_every_bad_setting_is_reported_at_once(self) -> None:
+        values = good_values(readiness_timeout="ten", rollout_poll_interval="0", aws_retry_mode="fast")
+        problems = preflight.check_inputs(values, SPECS)
+        assert sorted(variables(problems)) == ["aws_retry_mode", "readiness_timeout", "rollout_poll_interval"]
+        assert "nothing was changed in AWS" in preflight.report(problems)
