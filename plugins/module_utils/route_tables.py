@@ -40,6 +40,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 )
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import get_waiter
 
+from ansible_collections.muejam.infra.plugins.module_utils import state
 from ansible_collections.muejam.infra.plugins.module_utils.state.networking import route_target
 
 # The route targets the module sets, option -> the key AWS uses in a route.
@@ -128,20 +129,19 @@ def normalize_wanted(route_tables: Iterable[Mapping[str, Any]], check_mode: bool
                     "a subnet has one route table"
                 )
             owner.setdefault(subnet, name)
-        tags = {str(key): str(value) for key, value in (table.get("tags") or {}).items()}
-        tags["Name"] = name
+        tags = state.string_tags({**(table.get("tags") or {}), "Name": name})
         wanted[name] = {"name": name, "routes": routes, "subnets": subnets, "tags": tags}
     return wanted
 
 
 def describe_filters(vpc_id: str, names: Iterable[str]) -> list[dict[str, Any]]:
     """DescribeRouteTables filters for the VPC's tables with one of the names."""
-    return [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "tag:Name", "Values": sorted(names)}]
+    return state.filters({"vpc-id": vpc_id, "tag:Name": sorted(names)})
 
 
 def association_filters(vpc_id: str, subnet_ids: Iterable[str]) -> list[dict[str, Any]]:
     """DescribeRouteTables filters for the VPC's tables associated with one of the subnets."""
-    return [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "association.subnet-id", "Values": sorted(subnet_ids)}]
+    return state.filters({"vpc-id": vpc_id, "association.subnet-id": sorted(subnet_ids)})
 
 
 def name_of(table: Mapping[str, Any]) -> str | None:
