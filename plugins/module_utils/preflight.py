@@ -202,7 +202,7 @@ def check_inputs(
     if specs:
         typed, problems = check_types(values, specs)
         problems += unknown_variables(values, specs)
-    problems += settings.check(values)[1]
+    problems += settings.check(values)
     inputs = Inputs(typed, bad={problem.variable for problem in problems})
     stack.check_stack(inputs)
     for role in ROLES:

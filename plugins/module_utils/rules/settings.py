@@ -16,12 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ansible_collections.muejam.infra.plugins.module_utils.rules.core import (
-    UNSET,
-    Inputs,
-    Problem,
-    check_option,
-)
+from ansible_collections.muejam.infra.plugins.module_utils.rules.core import UNSET, Problem, check_option
 
 # name -> the option's spec (type, elements, choices, no_log, as ArgumentSpecValidator reads them),
 # its default ("default"; None: the module's own) and, for numbers, its lowest value ("min").
@@ -104,49 +99,36 @@ def _unset(value: Any) -> bool:
 
 
 def typed(name: str, value: Any = UNSET) -> tuple[Any, Problem | None]:
-    """One setting's value, converted and checked, or its default when unset: (value, problem or None)."""
+    """One setting's value, converted and checked, or its default when unset: (value, problem or None).
+    A problem shows the value as given (-e readiness_timeout=0 is '0'), a secret one's not at all."""
     spec = RUN_SETTINGS[name]
     if _unset(value) or (value == "" and spec["type"] not in ("str", "path")):
         return spec["default"], None
     converted, problem = check_option(name, value, spec, "stack")
-    if problem:
-        return value, problem
-    inputs = Inputs({name: converted})
-    _check_value(inputs, name, converted)
-    if inputs.problems:  # shown as given (-e readiness_timeout=0 is '0'), unless secret
-        found = inputs.problems[0]
-        return value, Problem(name, found.value if spec.get("no_log") else value, found.allowed)
-    return converted, None
+    allowed = problem.allowed if problem else _not_allowed(name, converted)
+    if allowed is None:
+        return converted, None
+    return value, Problem(name, "(not shown)" if spec.get("no_log") else value, allowed)
 
 
-def _check_value(inputs: Inputs, name: str, value: Any) -> None:
-    spec = RUN_SETTINGS[name]
-    low = spec.get("min")
+def _not_allowed(name: str, value: Any) -> str | None:
+    """What is allowed, when a converted value is not (its bounds, the URL's scheme, the headers' values)."""
+    low = RUN_SETTINGS[name].get("min")
     if low is not None and value < low:
         unit = "seconds" if "timeout" in name or "interval" in name else "polls" if "consecutive" in name else ""
-        inputs.add(name, f"must be {low} or more{(' (' + unit + ')') if unit else ''}")
-    elif name == "readiness_url" and value:
+        return f"must be {low} or more{(' (' + unit + ')') if unit else ''}"
+    if name == "readiness_url" and value:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            inputs.add(name, "must be empty (https://<the ALB's DNS name>/health) or an http:// or https:// URL")
-    elif name == "readiness_headers":
+            return "must be empty (https://<the ALB's DNS name>/health) or an http:// or https:// URL"
+    if name == "readiness_headers":
         bad = sorted(str(key) for key, header in value.items() if isinstance(header, dict | list))
         if bad:
-            inputs.add(name, f"must map header names to strings ({', '.join(bad)} do not)", value="(not shown)")
+            return f"must map header names to strings ({', '.join(bad)} do not)"
+    return None
 
 
-def check(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    """The settings set in ``values``, converted, and every problem (the preflight's part)."""
-    converted: dict[str, Any] = {}
-    problems: list[Problem] = []
-    for name in RUN_SETTINGS:
-        if name not in values:
-            continue
-        value, problem = typed(name, values[name])
-        if problem:
-            if RUN_SETTINGS[name].get("no_log"):
-                problem = Problem(problem.variable, "(not shown)", problem.allowed)
-            problems.append(problem)
-        else:
-            converted[name] = value
-    return converted, problems
+def check(values: Mapping[str, Any]) -> list[Problem]:
+    """Every problem of the settings set in ``values`` (the preflight's part)."""
+    problems = [typed(name, values[name])[1] for name in RUN_SETTINGS if name in values]
+    return [problem for problem in problems if problem]

@@ -79,7 +79,7 @@ class TestTyped:
         assert str(problem).startswith(f"{name} is '{given}': ")
 
     def test_a_bad_header_value_is_refused_without_showing_the_headers(self) -> None:
-        _converted, problems = check({"readiness_headers": {"Authorization": {"token": "s3cret"}}})
+        problems = check({"readiness_headers": {"Authorization": {"token": "s3cret"}}})
         assert variables(problems) == ["readiness_headers"]
         assert "s3cret" not in str(problems[0])
         assert "Authorization" in problems[0].allowed
