@@ -14,9 +14,12 @@ amazon.aws's retry-wrapped clients).
 
 from __future__ import annotations
 
+import getpass
 import json
+import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +38,11 @@ class LockHeld(Exception):
 
 class NotHolder(Exception):
     """The lock is not held under the id given."""
+
+
+def default_holder() -> str:
+    """Who takes the lock when the run does not say: ``<user>@<host>``."""
+    return f"{getpass.getuser()}@{socket.gethostname()}"
 
 
 def parameter_name(stack: str) -> str:
@@ -143,3 +151,31 @@ def release(ssm: Any, stack: str, run_id: str, retry: bool = False, current: Any
             raise
         return False
     return True
+
+
+def check(ssm: Any, stack: str, run_id: str | None = None, retry: bool = False) -> dict[str, Any] | None:
+    """What a check-mode run does instead of taking the lock: raise :class:`LockHeld` when a run
+    other than ``run_id`` holds it, else return the holder (None: free). Writes nothing."""
+    current = read(ssm, stack, retry)
+    if current is not None and current.get("id") != run_id:
+        raise LockHeld(stack, current)
+    return current
+
+
+@contextmanager
+def holding(
+    ssm: Any, stack: str, holder: str, playbook: str, check_mode: bool = False, retry: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Hold the lock for the ``with`` block: taken before it (:func:`take`, one call when free) and
+    released after it, also when it raises (:func:`release`, which reads the lock first, so that a
+    lock broken and taken by another run meanwhile is left to that run). In check mode nothing is
+    taken: :func:`check` refuses when another run holds it. Yields the record (check mode: ``{}``)."""
+    if check_mode:
+        check(ssm, stack, retry=retry)
+        yield {}
+        return
+    record, _taken = take(ssm, stack, holder, playbook, retry=retry)
+    try:
+        yield record
+    finally:
+        release(ssm, stack, record["id"], retry=retry)

@@ -91,6 +91,7 @@ DERIVED_STACK_VARIABLES = (
     "stack_outputs_path",
     "stack_resource_names",
     "stack_aws_environment",
+    "stack_lock_holder",
 )
 # What the playbooks publish with set_stats for an AWX workflow's next job, which receives it as
 # an extra var: known, so that a node running site.yml after another is not refused for it.

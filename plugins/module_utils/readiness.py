@@ -283,6 +283,16 @@ class Poll:
             tuple(sorted(self.components.items())),
         )
 
+    @property
+    def in_progress(self) -> bool:
+        """Whether AWS says it is bringing the stack up: a target in ``initial`` (its registration or its
+        first health checks under way: it turns healthy or unhealthy within the target group's healthy or
+        unhealthy threshold times its interval) or an instance ``Pending`` (launching). Then the gate
+        polls at its interval, not backing off: the change comes by AWS's clock, not never. (An instance
+        held in ``Pending:Wait`` by a lifecycle hook, which may wait an hour, is not counted.)"""
+        targets = any(target.get("state") == "initial" for target in self.targets)
+        return targets or bool(((self.group or {}).get("lifecycle_states") or {}).get("Pending"))
+
     def history_entry(self) -> dict[str, Any]:
         return {
             "poll": self.number,
@@ -312,7 +322,9 @@ class ReadinessGate:
     passing poll it goes back to ``interval`` to confirm quickly, and so it does after a failing
     poll that shows progress (a target, the group's instances, the HTTP status or a component
     changed since the poll before: :attr:`Poll.progress_key`), as a stack coming up changes
-    again soon: the backoff spares AWS's API while nothing moves, not while the stack comes up.
+    again soon, and it stays there while AWS says it is bringing the stack up (:attr:`Poll.in_progress`:
+    a target's initial health checks, an instance launching): the backoff spares AWS's API while
+    nothing moves, not while the stack comes up.
     """
 
     HISTORY = 10
@@ -363,7 +375,7 @@ class ReadinessGate:
                 return Outcome(True, number, poll.elapsed, streak, poll, history[-self.HISTORY :])
             progressed = seen is not None and poll.progress_key != seen
             seen = poll.progress_key
-            wait = self.next_wait(wait, poll.ready or progressed)
+            wait = self.next_wait(wait, poll.ready or progressed or poll.in_progress)
             jittered = wait * (1 - self.jitter + 2 * self.jitter * self.rng())
             remaining = self.timeout - (self.clock() - start)
             if remaining <= 0:

@@ -30,7 +30,9 @@ description:
     make a poll fail with their cause, kept for the final message; they never end the wait
     early. Waits between failing polls grow by half up to O(max_interval), with jitter, while nothing
     changes; a poll that shows progress (a target's state, the group's instance counts, the HTTP status
-    or a component changed) brings the wait back to O(interval), as a stack coming up soon changes again.
+    or a component changed) brings the wait back to O(interval), as a stack coming up soon changes again,
+    and the wait stays at O(interval) while AWS reports it is bringing the stack up (a target C(initial),
+    its registration or first health checks under way, or an instance C(Pending)).
   - Read-only. It never reports a change, and in check mode it runs its checks for real.
 author:
   - muejam.infra maintainers (@muejam)

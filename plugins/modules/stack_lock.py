@@ -17,9 +17,11 @@ description:
     that breaks it. With O(state=absent) it releases the lock held under O(run_id), the run's own
     or a killed run's (C(playbooks/unlock.yml) passes the id the refusal named), so a lock is never
     taken from under a running run by mistake.
-  - C(site.yml), C(teardown.yml) take it after the preflight and release it at the end, also when a
-    stage fails. A run killed before its end leaves it; the next run then refuses with the holder's
-    id and C(ansible-playbook playbooks/unlock.yml -i inventories/<env> -e unlock_id=<id>).
+  - C(site.yml) and C(rollout.yml) take it after the preflight and release it at the end, also when a
+    stage fails; C(teardown.yml) holds the same lock through the O(muejam.infra.stack_teardown#module:lock)
+    option of M(muejam.infra.stack_teardown), in the one call that removes the stack. A run killed
+    before its end leaves it; the next run then refuses with the holder's id and
+    C(ansible-playbook playbooks/unlock.yml -i inventories/<env> -e unlock_id=<id>).
 author:
   - muejam.infra maintainers (@muejam)
 options:
@@ -93,9 +95,6 @@ holder:
   sample: {"id": "3f2a9c1e07b4", "holder": "ops@laptop", "playbook": "site.yml", "since": "2026-12-01T10:00:00+00:00"}
 """
 
-import getpass
-import socket
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -121,14 +120,13 @@ def main() -> None:
     try:
         if params["state"] == "present" and not module.check_mode:
             # One call when the lock is free (PutParameter without overwrite); the holder is read only if not.
-            holder = params["holder"] or f"{getpass.getuser()}@{socket.gethostname()}"
+            holder = params["holder"] or lock.default_holder()
             record, taken = lock.take(ssm, stack, holder, params["playbook"], run_id=params["run_id"], retry=True)
             module.exit_json(changed=taken, run_id=record["id"], holder=record)
-        current = lock.read(ssm, stack, retry=True)
         if params["state"] == "present":  # check mode: who would stop the run, taking nothing
-            if current is not None and current.get("id") != params["run_id"]:
-                raise lock.LockHeld(stack, current)
+            current = lock.check(ssm, stack, run_id=params["run_id"], retry=True)
             module.exit_json(changed=False, run_id=(current or {}).get("id", ""), holder=current)
+        current = lock.read(ssm, stack, retry=True)
         if current is None:
             module.exit_json(changed=False, run_id=params["run_id"])
         if module.check_mode:

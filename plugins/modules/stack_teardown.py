@@ -111,6 +111,24 @@ options:
       - In check mode, what is found that the chosen parts would not remove is returned in RV(left) without failing.
     type: bool
     default: false
+  lock:
+    description:
+      - Hold the stack's lock (the one M(muejam.infra.stack_lock) takes) for the removal, in the same call - taken
+        before the first deletion (one C(PutParameter) when it is free) and released after the last, also when
+        the removal fails. Another run holding it fails the module before anything is deleted, naming the holder
+        and the command that breaks a killed run's lock, as M(muejam.infra.stack_lock) does.
+      - A run killed before its end leaves the lock, as with M(muejam.infra.stack_lock).
+      - In check mode nothing is taken; a lock held by another run still fails the module.
+      - C(teardown.yml) uses it, so that the lock costs no task of its own at either end of the wait.
+    type: bool
+    default: false
+  lock_holder:
+    description: With O(lock), who takes the lock, as the refusal of another run shows it. Default C(<user>@<host>).
+    type: str
+  lock_playbook:
+    description: With O(lock), what the run is doing, as the refusal of another run shows it.
+    type: str
+    default: teardown.yml
 attributes:
   check_mode:
     support: full
@@ -133,7 +151,9 @@ notes:
     iam:DetachRolePolicy, iam:DeleteRolePolicy, iam:RemoveRoleFromInstanceProfile, iam:DeleteInstanceProfile,
     iam:DeleteRole; logs:DescribeLogGroups, logs:ListTagsLogGroup, logs:DeleteLogGroup; s3:ListBucket,
     s3:ListBucketVersions, s3:DeleteObject, s3:DeleteObjectVersion, s3:DeleteBucket; sts:GetCallerIdentity.
-    With O(check_leftovers) also iam:ListRoles, iam:ListInstanceProfiles, s3:ListAllMyBuckets."
+    With O(check_leftovers) also iam:ListRoles, iam:ListInstanceProfiles, s3:ListAllMyBuckets. With O(lock)
+    also ssm:GetParameter, ssm:PutParameter, ssm:DeleteParameter on the lock's parameter
+    (see M(muejam.infra.stack_lock))."
   - teardown.yml calls it once for the parts its C(--tags) select; each role's C(absent) calls it for the role alone.
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -148,6 +168,13 @@ EXAMPLES = r"""
     name: muejam-production
     tags: {Project: muejam, Environment: production, ManagedBy: muejam.infra}
     check_leftovers: true
+
+- name: Remove the whole stack holding its lock, as teardown.yml does
+  muejam.infra.stack_teardown:
+    name: muejam-production
+    tags: {Project: muejam, Environment: production}
+    lock: true
+    lock_holder: ops@laptop
 
 - name: Remove the load balancer and keep its access logs
   muejam.infra.stack_teardown:
@@ -224,6 +251,18 @@ rounds:
   returned: always
   type: int
   sample: 16
+lock:
+  description:
+    - With O(lock), the lock the run held (released by the time the module returns; empty in check mode). When
+      another run holds it, what that run wrote.
+  returned: when O(lock) is true
+  type: dict
+  sample: {"id": "3f2a9c1e07b4", "holder": "ops@laptop", "playbook": "teardown.yml", "since": "2026-12-01T10:00"}
+locked:
+  description: True when the module failed because another run holds the stack's lock (nothing was deleted).
+  returned: when another run holds the lock
+  type: bool
+  sample: true
 msg:
   description: One line - what is left and why, else what was removed.
   returned: always
@@ -234,7 +273,7 @@ msg:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.muejam.infra.plugins.module_utils import teardown
+from ansible_collections.muejam.infra.plugins.module_utils import lock, teardown
 
 # The throttling and 5xx codes AWSRetry does not know by default: CloudWatch Logs', IAM's and S3's.
 RETRIED_CODES = [
@@ -267,6 +306,9 @@ def main() -> None:
             "wait_timeout": {"type": "int", "default": 600},
             "poll_interval": {"type": "int", "default": 2},
             "check_leftovers": {"type": "bool", "default": False},
+            "lock": {"type": "bool", "default": False},
+            "lock_holder": {"type": "str"},
+            "lock_playbook": {"type": "str", "default": "teardown.yml"},
         },
         supports_check_mode=True,
     )
@@ -293,8 +335,8 @@ def main() -> None:
             clients[service] = module.client(service, retry_decorator=retrying)
         return clients[service]
 
-    try:
-        result = teardown.teardown(
+    def remove() -> dict:
+        return teardown.teardown(
             client,
             inputs,
             parts=params["parts"],
@@ -303,8 +345,27 @@ def main() -> None:
             interval=params["poll_interval"],
             check_leftovers=params["check_leftovers"],
         )
+
+    def result_so_far(held: dict) -> dict:
+        return {"lock": held} if params["lock"] else {}
+
+    held: dict = {}
+    try:
+        if params["lock"]:
+            holder = params["lock_holder"] or lock.default_holder()
+            with lock.holding(
+                client("ssm"), inputs.name, holder, params["lock_playbook"], check_mode=module.check_mode, retry=True
+            ) as held:
+                result = remove()
+            result["lock"] = held
+        else:
+            result = remove()
+    except lock.LockHeld as error:
+        module.fail_json(msg=str(error), lock=error.holder, locked=True)
+    except lock.NotHolder as error:  # the lock was broken, and taken by another run, while this one removed
+        module.fail_json(msg=str(error), **result_so_far(held))
     except Exception as error:  # botocore's ClientError and BotoCoreError outside any one resource, reported once
-        module.fail_json_aws(error, msg=f"Could not remove the stack {inputs.name}")
+        module.fail_json_aws(error, msg=f"Could not remove the stack {inputs.name}", **result_so_far(held))
     result["parts"] = [part for part in teardown.PARTS if part in params["parts"]]
     if result["left"] and not module.check_mode:
         module.fail_json(**result)

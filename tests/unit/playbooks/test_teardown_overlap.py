@@ -86,6 +86,18 @@ class TestTeardownWithAwsTime:
         assert output.count("TASK [Remove the stack's resources in dependency order]") == 1
         assert runs["after"] == NOTHING
 
+    def test_holds_the_stacks_lock_across_the_removal_in_the_same_call(self, runs: dict[str, Any]) -> None:
+        served = [(r.service, r.action, r.status) for r in runs["teardown"]["requests"] if r.mutating]
+        changes = [index for index, (service, _action, _status) in enumerate(served) if service != "ssm"]
+        # Taken (one PutParameter) before the first deletion, released (DeleteParameter) after the last.
+        assert [row for row in served if row[0] == "ssm"] == [
+            ("ssm", "PutParameter", 200),
+            ("ssm", "DeleteParameter", 200),
+        ]
+        assert served.index(("ssm", "PutParameter", 200)) < changes[0]
+        assert served.index(("ssm", "DeleteParameter", 200)) > changes[-1]
+        assert "TASK [Lock the stack against other runs]" not in runs["teardown"]["output"]
+
     def test_the_long_waits_start_before_anything_that_waits_for_them(self, runs: dict[str, Any]) -> None:
         seen = actions(runs["teardown"]["requests"])
         assert seen.count("DeleteNatGateway") == 3 and seen.count("DeleteAutoScalingGroup") == 1

@@ -118,6 +118,66 @@ class TestCalls:
         assert lock.read(ssm, STACK)["id"] == "run1"
 
 
+class TestHolding:
+    """The lock held for a block of work (muejam.infra.stack_teardown's ``lock``): taken before it,
+    released after it, also when it fails; a held lock stops the block before it starts."""
+
+    def test_held_during_the_block_and_released_after_it(self, ssm: Any) -> None:
+        counted = Counted(ssm)
+        with lock.holding(counted, STACK, "ops@laptop", "teardown.yml") as record:
+            assert lock.read(ssm, STACK) == record
+            assert record["playbook"] == "teardown.yml" and record["holder"] == "ops@laptop"
+        assert lock.read(ssm, STACK) is None
+        # One call to take it, two to release it (the read that proves it is still this run's).
+        assert counted.calls == ["put_parameter", "get_parameter", "delete_parameter"]
+
+    def test_released_when_the_block_fails(self, ssm: Any) -> None:
+        with pytest.raises(RuntimeError, match="half-way"), lock.holding(ssm, STACK, "ops@laptop", "teardown.yml"):
+            raise RuntimeError("half-way")
+        assert lock.read(ssm, STACK) is None
+
+    def test_another_runs_lock_stops_the_block_before_it_starts(self, ssm: Any) -> None:
+        other = lock.acquire(ssm, STACK, "AWX job 42", "site.yml", run_id="awx42")
+        started = []
+        with (
+            pytest.raises(lock.LockHeld, match=r"run awx42 of site\.yml by AWX job 42") as raised,
+            lock.holding(ssm, STACK, "ops@laptop", "teardown.yml"),
+        ):
+            started.append(True)
+        assert started == [] and raised.value.holder == other
+        assert lock.read(ssm, STACK) == other
+
+    def test_a_lock_broken_and_taken_by_another_run_meanwhile_is_left_to_it(self, ssm: Any) -> None:
+        with (
+            pytest.raises(lock.NotHolder, match="give unlock_id=awx42"),
+            lock.holding(ssm, STACK, "ops@laptop", "teardown.yml") as record,
+        ):
+            lock.release(ssm, STACK, record["id"])  # playbooks/unlock.yml, with this run's id
+            lock.acquire(ssm, STACK, "AWX job 42", "site.yml", run_id="awx42")
+        assert lock.read(ssm, STACK)["id"] == "awx42"
+
+    def test_check_mode_takes_nothing_and_still_refuses_a_held_lock(self, ssm: Any) -> None:
+        counted = Counted(ssm)
+        with lock.holding(counted, STACK, "ops@laptop", "teardown.yml", check_mode=True) as record:
+            assert record == {}
+        assert counted.calls == ["get_parameter"]
+        assert lock.read(ssm, STACK) is None
+        lock.acquire(ssm, STACK, "AWX job 42", "site.yml", run_id="awx42")
+        with pytest.raises(lock.LockHeld), lock.holding(ssm, STACK, "ops@laptop", "teardown.yml", check_mode=True):
+            pass
+
+    def test_check_names_the_holder_unless_it_is_the_runs_own(self, ssm: Any) -> None:
+        assert lock.check(ssm, STACK) is None
+        record = lock.acquire(ssm, STACK, "ops@laptop", "site.yml", run_id="run1")
+        assert lock.check(ssm, STACK, run_id="run1") == record
+        with pytest.raises(lock.LockHeld):
+            lock.check(ssm, STACK, run_id="run2")
+
+    def test_the_default_holder_is_user_at_host(self) -> None:
+        user, _at, host = lock.default_holder().partition("@")
+        assert user and host
+
+
 class TestTwoRunsAtOnce:
     def test_exactly_one_of_two_runs_that_start_together_gets_it(self, emulator: dict[str, Any]) -> None:
         ssm = emulator["client"]("ssm")

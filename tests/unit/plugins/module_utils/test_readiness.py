@@ -258,17 +258,59 @@ class TestReadinessGate:
         assert clock.sleeps == [7.5, 11.25, 16.875, 5]
 
     def test_progress_brings_the_wait_back_to_the_interval(self):
-        """A target changing state (initial -> healthy on one of two) is progress: poll again soon."""
-        states = ["initial", "initial", "initial", "healthy", "healthy", "healthy"]
+        """A target changing state (unhealthy -> healthy on one of two) is progress: poll again soon."""
+        states = ["unhealthy", "unhealthy", "unhealthy", "healthy", "healthy", "healthy"]
 
         def probe(number, elapsed):
             state = states[min(number, len(states)) - 1]
-            targets = [{"id": "i-1", "port": 8000, "state": state}, {"id": "i-2", "port": 8000, "state": "initial"}]
-            return Poll(number=number, elapsed=elapsed, problems=["target i-2:8000 initial"], targets=targets)
+            targets = [{"id": "i-1", "port": 8000, "state": state}, {"id": "i-2", "port": 8000, "state": "unhealthy"}]
+            return Poll(number=number, elapsed=elapsed, problems=["target i-2:8000 unhealthy"], targets=targets)
 
         gate, clock = self.gate(probe, timeout=600)
         gate.run()
         assert clock.sleeps[:6] == [7.5, 11.25, 16.875, 5, 7.5, 11.25]
+
+    def test_no_backoff_while_aws_brings_the_stack_up(self):
+        """Instances launching, then targets in their initial health checks: AWS is at work, and the
+        change comes by its clock: the gate polls at its interval; once a target is unhealthy it backs off."""
+        script = [
+            ({"Pending": 2}, []),
+            ({"Pending": 2}, []),
+            ({"InService": 2}, ["initial", "initial"]),
+            ({"InService": 2}, ["initial", "initial"]),
+            ({"InService": 2}, ["initial", "initial"]),
+            ({"InService": 2}, ["unhealthy", "unhealthy"]),
+            ({"InService": 2}, ["unhealthy", "unhealthy"]),
+            ({"InService": 2}, ["unhealthy", "unhealthy"]),
+        ]
+
+        def probe(number, elapsed):
+            states, targets = script[min(number, len(script)) - 1]
+            return Poll(
+                number=number,
+                elapsed=elapsed,
+                problems=["not yet"],
+                group={"in_service_healthy": states.get("InService", 0), "lifecycle_states": states},
+                targets=[{"id": f"i-{n}", "port": 8000, "state": state} for n, state in enumerate(targets)],
+            )
+
+        gate, clock = self.gate(probe, timeout=600)
+        gate.run()
+        # Pending, Pending, (change) initial, initial, initial, (change) unhealthy, then backing off.
+        assert clock.sleeps[:8] == [5, 5, 5, 5, 5, 5, 7.5, 11.25]
+
+    def test_an_instance_held_by_a_lifecycle_hook_is_not_counted_as_progress(self):
+        def probe(number, elapsed):
+            return Poll(
+                number=number,
+                elapsed=elapsed,
+                problems=["not yet"],
+                group={"in_service_healthy": 0, "lifecycle_states": {"Pending:Wait": 1}},
+            )
+
+        gate, clock = self.gate(probe, timeout=600)
+        gate.run()
+        assert clock.sleeps[:3] == [7.5, 11.25, 16.875]
 
     def test_a_changing_body_alone_is_no_progress(self):
         def probe(number, elapsed):
