@@ -270,6 +270,8 @@ msg:
   sample: "Removed from the stack muejam-production: nat_gateway nat-0123456789abcdef0, ..."
 """
 
+import contextlib
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -335,37 +337,39 @@ def main() -> None:
             clients[service] = module.client(service, retry_decorator=retrying)
         return clients[service]
 
-    def remove() -> dict:
-        return teardown.teardown(
-            client,
-            inputs,
-            parts=params["parts"],
+    # With O(lock), the removal holds the stack's lock; without, nothing is held (``{}``).
+    holding = (
+        lock.holding(
+            client("ssm"),
+            inputs.name,
+            params["lock_holder"] or lock.default_holder(),
+            params["lock_playbook"],
             check_mode=module.check_mode,
-            timeout=params["wait_timeout"],
-            interval=params["poll_interval"],
-            check_leftovers=params["check_leftovers"],
+            retry=True,
         )
-
-    def result_so_far(held: dict) -> dict:
-        return {"lock": held} if params["lock"] else {}
-
-    held: dict = {}
+        if params["lock"]
+        else contextlib.nullcontext({})
+    )
+    so_far: dict = {}
     try:
-        if params["lock"]:
-            holder = params["lock_holder"] or lock.default_holder()
-            with lock.holding(
-                client("ssm"), inputs.name, holder, params["lock_playbook"], check_mode=module.check_mode, retry=True
-            ) as held:
-                result = remove()
-            result["lock"] = held
-        else:
-            result = remove()
+        with holding as held:
+            so_far = {"lock": held} if params["lock"] else {}
+            result = teardown.teardown(
+                client,
+                inputs,
+                parts=params["parts"],
+                check_mode=module.check_mode,
+                timeout=params["wait_timeout"],
+                interval=params["poll_interval"],
+                check_leftovers=params["check_leftovers"],
+            )
     except lock.LockHeld as error:
         module.fail_json(msg=str(error), lock=error.holder, locked=True)
     except lock.NotHolder as error:  # the lock was broken, and taken by another run, while this one removed
-        module.fail_json(msg=str(error), **result_so_far(held))
+        module.fail_json(msg=str(error), **so_far)
     except Exception as error:  # botocore's ClientError and BotoCoreError outside any one resource, reported once
-        module.fail_json_aws(error, msg=f"Could not remove the stack {inputs.name}", **result_so_far(held))
+        module.fail_json_aws(error, msg=f"Could not remove the stack {inputs.name}", **so_far)
+    result.update(so_far)
     result["parts"] = [part for part in teardown.PARTS if part in params["parts"]]
     if result["left"] and not module.check_mode:
         module.fail_json(**result)
