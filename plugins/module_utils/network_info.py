@@ -81,8 +81,8 @@ NAT_READY = "available"
 GONE = ("failed", "deleting", "deleted")  # states a NAT gateway never leaves for available
 
 # botocore's NatGatewayAvailable (ec2 waiters-2.json) plus retries on throttling: one throttled poll
-# must not end a wait of minutes. It polls every 2 s, not botocore's 15 s, which would lose 7.5 s
-# on average on the critical path (the Auto Scaling group waits on it; 5 s lost 2.5 s); 30 describes
+# must not end a wait of minutes. It polls every second, not botocore's 15 s, which would lose 7.5 s
+# on average on the critical path (the Auto Scaling group waits on it; 5 s lost 2.5 s, 2 s 1 s); 60 describes
 # a minute, for the minute or two a NAT gateway takes, are far within EC2's request limits (describe
 # calls: a bucket of 100, refilled at 20 a second). The delay and the attempts are set per wait from its timeout
 # (waiter_for).
@@ -91,7 +91,7 @@ WAITERS: dict[str, Any] = {
     "waiters": {
         "NatGatewaysAvailable": {
             "operation": "DescribeNatGateways",
-            "delay": 2,
+            "delay": 1,
             "maxAttempts": 120,
             "acceptors": [
                 {"state": "success", "matcher": "pathAll", "argument": "NatGateways[].State", "expected": "available"},

@@ -102,6 +102,13 @@ ids:
   returned: always
   type: dict
   sample: {"vpc": "vpc-0123456789abcdef0"}
+network:
+  description:
+    - The VPC and subnets that the part's comparison found (C(load_balancer) only, empty for the other parts and when
+      nothing was found), so that the role uses them instead of looking them up again.
+  returned: always
+  type: dict
+  sample: {"vpc_id": "vpc-0123456789abcdef0", "vpc_cidr": "10.0.0.0/16", "subnet_ids": ["subnet-0123456789abcdef0"]}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule

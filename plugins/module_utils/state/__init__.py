@@ -146,7 +146,8 @@ def plan(
     """Read one part of the stack, compare it with the wanted one and say what a run would change.
 
     Returns ``in_sync``, ``differences`` (as dicts), ``diff`` (the same, as Ansible's ``--diff``
-    shows it), ``outputs`` and ``ids`` (what was found).
+    shows it), ``outputs``, ``ids`` (what was found) and ``network`` (the VPC and subnets a part
+    that needs the network found, by :func:`network_info.find_network`; empty for the others).
     """
     found = part.read(client, inputs, names, retry)
     differences = compare(part.wanted(inputs, names, found), found["resources"])
@@ -156,6 +157,7 @@ def plan(
         "diff": diff(differences),
         "outputs": part.outputs(inputs, names, found),
         "ids": found.get("ids", {}),
+        "network": found.get("network") or {},
     }
 
 

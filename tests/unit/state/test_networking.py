@@ -879,3 +879,54 @@ def test_the_outputs_are_those_the_rerun_published(converged: Converged) -> None
     assert {**outputs, "flow_log_id": ""} == {**published, "flow_log_id": ""}
     assert len(outputs["nat_gateway_ids"]) == 3 and len(outputs["private_route_table_ids"]) == 3
     assert outputs["vpc_id"].startswith("vpc-") and outputs["flow_log_id"].startswith("fl-")
+
+
+def test_a_changed_vpc_cidr_stops_the_role_before_any_change(converged: Converged, tmp_path: Any) -> None:
+    """site.yml's preflight refuses a changed networking_vpc_cidr first; the role, included on its own,
+    refuses it too, from the comparison's finding (no second lookup of the VPC): the message names the
+    VPC and both blocks, and no second VPC is created."""
+    from stack_runs import ansible_playbook
+
+    playbook = tmp_path / "edge.yml"
+    playbook.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "The network's edge alone",
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "module_defaults": {
+                        "group/muejam.infra.aws": {
+                            "region": "{{ aws_region }}",
+                            "endpoint_url": "{{ aws_endpoint_url }}",
+                            "access_key": "{{ aws_access_key }}",
+                            "secret_key": "{{ aws_secret_key }}",
+                        }
+                    },
+                    "tasks": [
+                        {
+                            "name": "Provision the network's edge",
+                            "ansible.builtin.include_role": {
+                                "name": "muejam.infra.networking",
+                                "tasks_from": "edge.yml",
+                            },
+                            "vars": {
+                                "networking_state": "present",
+                                "networking_name": INPUTS["name"],
+                                "networking_tags": INPUTS["tags"],
+                                "networking_vpc_cidr": "10.1.0.0/16",
+                            },
+                        }
+                    ],
+                }
+            ]
+        )
+    )
+    ec2 = converged.client("ec2")
+    before = sorted(vpc["VpcId"] for vpc in ec2.describe_vpcs()["Vpcs"])
+    code, output = ansible_playbook(converged.state_dir, converged.endpoint, str(playbook))
+    assert code != 0, output[-3000:]
+    vpc_id = converged.plans()[PART]["ids"]["vpc"]
+    assert f"Found the VPC {vpc_id} with the CIDR block 10.0.0.0/16" in output, output[-3000:]
+    assert "networking_vpc_cidr is '10.1.0.0/16'" in output
+    assert sorted(vpc["VpcId"] for vpc in ec2.describe_vpcs()["Vpcs"]) == before
