@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.cloud import CloudRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
     boto3_tag_specifications,
     compare_aws_tags,
 )
+
+from ansible_collections.muejam.infra.plugins.module_utils.retries import NotYetVisibleRetry
 
 # The id prefix of each resource type a flow log can watch (ResourceType of CreateFlowLogs).
 RESOURCE_TYPE_PREFIXES = {"vpc-": "VPC", "subnet-": "Subnet", "eni-": "NetworkInterface"}
@@ -286,13 +287,6 @@ def predicted_flow_log(desired: dict[str, Any], tags: dict[str, str] | None) -> 
 # --- AWS calls (retried on throttling) ------------------------------------------------------
 
 
-class _NotYetVisible(AWSRetry):
-    """Retries only the error codes it is given: throttling is the client's to retry
-    (``aws_retry=True``), so a throttled call is not retried twice over."""
-
-    found = staticmethod(CloudRetry.found)
-
-
 # Paginators bypass the client's retry wrapper (amazon.aws never wraps get_paginator): the whole
 # pagination is retried on throttling instead, as amazon.aws's own describe helpers do.
 @AWSRetry.jittered_backoff()
@@ -302,13 +296,13 @@ def describe_flow_logs(client: Any, **request: Any) -> list[dict[str, Any]]:
 
 
 # A flow log created a moment ago may not be visible to tag calls yet.
-@_NotYetVisible.jittered_backoff(catch_extra_error_codes=["InvalidFlowLogId.NotFound"])
+@NotYetVisibleRetry.jittered_backoff(catch_extra_error_codes=["InvalidFlowLogId.NotFound"])
 def _create_tags(client: Any, flow_log_id: str, tags: dict[str, str]) -> None:
     tag_list = [{"Key": key, "Value": value} for key, value in tags.items()]
     client.create_tags(Resources=[flow_log_id], Tags=tag_list, aws_retry=True)
 
 
-@_NotYetVisible.jittered_backoff(catch_extra_error_codes=["InvalidFlowLogId.NotFound"])
+@NotYetVisibleRetry.jittered_backoff(catch_extra_error_codes=["InvalidFlowLogId.NotFound"])
 def _delete_tags(client: Any, flow_log_id: str, keys: list[str]) -> None:
     client.delete_tags(Resources=[flow_log_id], Tags=[{"Key": key} for key in keys], aws_retry=True)
 

@@ -31,7 +31,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.amazon.aws.plugins.module_utils.cloud import CloudRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
@@ -41,6 +40,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 from ansible_collections.amazon.aws.plugins.module_utils.waiters import get_waiter
 
 from ansible_collections.muejam.infra.plugins.module_utils import state
+from ansible_collections.muejam.infra.plugins.module_utils.retries import NotYetVisibleRetry
 from ansible_collections.muejam.infra.plugins.module_utils.state.networking import route_target
 
 # The route targets the module sets, option -> the key AWS uses in a route.
@@ -373,13 +373,6 @@ def predicted(
 # --- AWS calls (retried on throttling) ------------------------------------------------------
 
 
-class _NotYetVisible(AWSRetry):
-    """Retries only the error codes it is given: throttling is the client's to retry
-    (``aws_retry=True``), so a throttled call is not retried twice over."""
-
-    found = staticmethod(CloudRetry.found)
-
-
 # A table, NAT gateway or internet gateway created a moment ago may not be visible to every call yet.
 NOT_YET_VISIBLE = [
     "InvalidRouteTableID.NotFound",
@@ -397,7 +390,7 @@ def describe_route_tables(client: Any, **request: Any) -> list[dict[str, Any]]:
     return paginator.paginate(**request).build_full_result()["RouteTables"]
 
 
-@_NotYetVisible.jittered_backoff(catch_extra_error_codes=NOT_YET_VISIBLE)
+@NotYetVisibleRetry.jittered_backoff(catch_extra_error_codes=NOT_YET_VISIBLE)
 def _call(method: Any, **request: Any) -> Any:
     return method(**request, aws_retry=True)
 

@@ -26,13 +26,12 @@ passes it to ``s3_bucket`` through the ``muejam.infra.access_logs_bucket_policy`
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ansible_collections.muejam.infra.plugins.module_utils import names as names_table
-from ansible_collections.muejam.infra.plugins.module_utils import state
+from ansible_collections.muejam.infra.plugins.module_utils import security_groups, state
 from ansible_collections.muejam.infra.plugins.module_utils.network_info import NetworkNotFound, find_network
 
 MANAGED: dict[str, dict[str, str | None]] = {
@@ -249,52 +248,6 @@ def canonical_policy(policy: Mapping[str, Any]) -> dict[str, Any]:
 def matcher(codes: str) -> str:
     """A matcher's codes in one order (elb_target_group compares them as a set)."""
     return ",".join(sorted({code.strip() for code in str(codes).split(",") if code.strip()}))
-
-
-def _cidr(value: str) -> str:
-    """A CIDR block as AWS stores it (host bits cleared, as ec2_security_group sends it)."""
-    try:
-        return str(ipaddress.ip_network(value, strict=False))
-    except ValueError:
-        return value
-
-
-def _rule(protocol: str, from_port: Any, to_port: Any, source: str, description: str) -> dict[str, Any]:
-    return {
-        "protocol": str(protocol),
-        "from_port": from_port,
-        "to_port": to_port,
-        "source": source,
-        "description": description,
-    }
-
-
-def _sorted_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rules once each, by protocol, ports, source and description (AWS orders them freely)."""
-
-    def key(rule: dict[str, Any]) -> tuple[Any, ...]:
-        ports = tuple(-1 if rule[name] is None else rule[name] for name in ("from_port", "to_port"))
-        return (rule["protocol"], *ports, rule["source"], rule["description"])
-
-    unique = {key(rule): rule for rule in rules}
-    return [unique[item] for item in sorted(unique)]
-
-
-def security_group_rules(permissions: list[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
-    """IpPermissions(Egress) as one flat rule per source, sorted: AWS groups and orders them freely."""
-    rules = []
-    for permission in permissions or []:
-        protocol = permission.get("IpProtocol", "")
-        from_port, to_port = permission.get("FromPort"), permission.get("ToPort")
-        sources = (
-            [(item["CidrIp"], item.get("Description", "")) for item in permission.get("IpRanges", [])]
-            + [(item["CidrIpv6"], item.get("Description", "")) for item in permission.get("Ipv6Ranges", [])]
-            + [(item["PrefixListId"], item.get("Description", "")) for item in permission.get("PrefixListIds", [])]
-            + [(item["GroupId"], item.get("Description", "")) for item in permission.get("UserIdGroupPairs", [])]
-        )
-        for source, description in sources:
-            rules.append(_rule(protocol, from_port, to_port, source, description or ""))
-    return _sorted_rules(rules)
 
 
 def _attributes(items: list[Mapping[str, Any]] | None) -> dict[str, str]:
@@ -556,8 +509,8 @@ def read(
             "name": group.get("GroupName", ""),
             "description": group.get("Description", ""),
             "vpc": group.get("VpcId", ""),
-            "ingress": security_group_rules(group.get("IpPermissions")),
-            "egress": security_group_rules(group.get("IpPermissionsEgress")),
+            "ingress": security_groups.found_rules(group.get("IpPermissions")),
+            "egress": security_groups.found_rules(group.get("IpPermissionsEgress")),
             "tags": state.tags_of(group.get("Tags")),
         }
     if target_group is not None:
@@ -656,14 +609,18 @@ def wanted(inputs: Mapping[str, Any], names: Mapping[str, Any], found: Mapping[s
             "name": names["alb_security_group"],
             "description": SECURITY_GROUP_DESCRIPTION.format(name=inputs["name"]),
             "vpc": vpc_id,
-            "ingress": _sorted_rules(
+            "ingress": security_groups.sorted_rules(
                 [
-                    _rule("tcp", port, port, _cidr(cidr), INGRESS_DESCRIPTION)
+                    security_groups.rule("tcp", port, port, security_groups.cidr(cidr), INGRESS_DESCRIPTION)
                     for port in (HTTP_PORT, HTTPS_PORT)
                     for cidr in inputs.get("ingress_cidrs") or []
                 ]
             ),
-            "egress": _sorted_rules([_rule("tcp", target_port, target_port, _cidr(vpc_cidr), EGRESS_DESCRIPTION)])
+            "egress": [
+                security_groups.rule(
+                    "tcp", target_port, target_port, security_groups.cidr(vpc_cidr), EGRESS_DESCRIPTION
+                )
+            ]
             if vpc_cidr
             else [],
             "tags": {**tags, "Name": names["alb_security_group"]},

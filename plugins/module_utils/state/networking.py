@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ansible_collections.muejam.infra.plugins.module_utils import names as names_table
-from ansible_collections.muejam.infra.plugins.module_utils import state
+from ansible_collections.muejam.infra.plugins.module_utils import security_groups, state
 from ansible_collections.muejam.infra.plugins.module_utils.rules.network import derived_subnet_cidrs
 
 MANAGED: dict[str, dict[str, str | tuple[str, ...] | None]] = {
@@ -46,8 +46,7 @@ MANAGED: dict[str, dict[str, str | tuple[str, ...] | None]] = {
         "state": None,  # the direction (present)
     },
     "Remove every rule of the VPC's default security group": {
-        "group_id": None,  # which group: the VPC's default one, found by vpc-id and group-name
-        "name": None,  # the default group's own name, as found
+        "name": None,  # which group: the VPC's default one, found by vpc-id and its name
         "description": None,  # the default group's own description, as found (AWS's, immutable)
         "vpc_id": None,  # which VPC: the part reads only the found VPC's group
         "rules": "default_security_group.ingress",
@@ -405,25 +404,6 @@ def _first(items: Iterable[dict[str, Any]], *preferences: Callable[[dict[str, An
     return ranked[0] if ranked else None
 
 
-def _rule_rows(permissions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Security group permissions as one row per source, sorted (AWS groups them as it likes)."""
-    rows = []
-    for permission in permissions or []:
-        base = {
-            "protocol": str(permission.get("IpProtocol")),
-            "from": permission.get("FromPort"),
-            "to": permission.get("ToPort"),
-        }
-        sources = (
-            [item.get("CidrIp") for item in permission.get("IpRanges") or []]
-            + [item.get("CidrIpv6") for item in permission.get("Ipv6Ranges") or []]
-            + [item.get("GroupId") for item in permission.get("UserIdGroupPairs") or []]
-            + [item.get("PrefixListId") for item in permission.get("PrefixListIds") or []]
-        )
-        rows.extend({**base, "source": source} for source in sources or [None])
-    return sorted(rows, key=lambda row: json.dumps(row, sort_keys=True, default=str))
-
-
 class _Found:
     """What read() collects: normalised attributes, ids, and the ids' resource keys."""
 
@@ -722,7 +702,10 @@ def _read_default_security_group(call: Callable[..., Any], ec2: Any, vpc_id: str
         found.add(
             "default_security_group",
             group["GroupId"],
-            {"ingress": _rule_rows(group.get("IpPermissions")), "egress": _rule_rows(group.get("IpPermissionsEgress"))},
+            {
+                "ingress": security_groups.found_rules(group.get("IpPermissions")),
+                "egress": security_groups.found_rules(group.get("IpPermissionsEgress")),
+            },
         )
 
 

@@ -21,11 +21,11 @@ import hashlib
 import json
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ansible_collections.muejam.infra.plugins.module_utils import names as names_table
-from ansible_collections.muejam.infra.plugins.module_utils import network_info, state
+from ansible_collections.muejam.infra.plugins.module_utils import network_info, security_groups, state
 
 # The metrics amazon.aws.autoscaling_group enables with metrics_collection (its metrics_list default).
 GROUP_METRICS = (
@@ -78,6 +78,8 @@ POLICIES = {"simple": ("scale_out_policy", "scale_in_policy"), "target_tracking"
 ALARMS = {"simple": ("cpu_high_alarm", "cpu_low_alarm"), "target_tracking": ()}
 
 _SG = "app_security_group"
+# The description of the app group's outbound rules (roles/scaling_group/tasks/iam.yml gives the same).
+EGRESS_DESCRIPTION = "Package repositories and AWS APIs"
 _ROLE = "instance_role"
 _PROFILE = "instance_profile"
 _TEMPLATE = "launch_template"
@@ -375,38 +377,13 @@ def _target_group(call: Callable[..., Any], client: Callable[[str], Any], inputs
     return groups[0]["TargetGroupArn"] if groups else ""
 
 
-def _rules(permissions: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Security group permissions as one rule per source, sorted (AWS does not order them)."""
-    rules = []
-    sources = (
-        ("UserIdGroupPairs", "GroupId"),
-        ("IpRanges", "CidrIp"),
-        ("Ipv6Ranges", "CidrIpv6"),
-        ("PrefixListIds", "PrefixListId"),
-    )
-    for permission in permissions:
-        base = {
-            "protocol": str(permission.get("IpProtocol")),
-            "from_port": permission.get("FromPort"),
-            "to_port": permission.get("ToPort"),
-        }
-        for key, field in sources:
-            for source in permission.get(key) or []:
-                rules.append({**base, "source": source.get(field, ""), "description": source.get("Description", "")})
-    return sorted(rules, key=_rule_order)
-
-
-def _rule_order(rule: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (rule["protocol"], rule["from_port"] or -1, rule["to_port"] or -1, rule["source"], rule["description"])
-
-
 def _security_group(group: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "name": group["GroupName"],
         "description": group.get("Description", ""),
         "vpc_id": group.get("VpcId", ""),
-        "ingress": _rules(group.get("IpPermissions") or []),
-        "egress": _rules(group.get("IpPermissionsEgress") or []),
+        "ingress": security_groups.found_rules(group.get("IpPermissions")),
+        "egress": security_groups.found_rules(group.get("IpPermissionsEgress")),
         "tags": state.tags_of(group.get("Tags")),
     }
 
@@ -604,11 +581,6 @@ def wanted(inputs: Mapping[str, Any], names: Mapping[str, Any], found: Mapping[s
     latest = int(ids.get("launch_template_latest_version") or 1)  # a new template's is 1
     group = names[_GROUP]
     policy_arns = ids.get("policy_arns") or {}
-    egress_rule = {
-        "protocol": "tcp",
-        "source": inputs["egress_cidr"],
-        "description": "Package repositories and AWS APIs",
-    }
     root_ebs = {
         "volume_size": int(inputs["root_volume_size"]),
         "volume_type": inputs["root_volume_type"],
@@ -617,6 +589,7 @@ def wanted(inputs: Mapping[str, Any], names: Mapping[str, Any], found: Mapping[s
     }
     if inputs.get("root_volume_kms_key_id"):
         root_ebs["kms_key_id"] = inputs["root_volume_kms_key_id"]
+    app_port = int(inputs["app_port"])
     stored_user_data = base64.b64encode(str(inputs.get("user_data") or "").encode()).decode()
     result: dict[str, Any] = {
         _SG: {
@@ -624,17 +597,15 @@ def wanted(inputs: Mapping[str, Any], names: Mapping[str, Any], found: Mapping[s
             "description": f"{name} app instances: the app port from the ALB only",
             "vpc_id": ids.get("vpc_id", ""),
             "ingress": [
-                {
-                    "protocol": "tcp",
-                    "from_port": int(inputs["app_port"]),
-                    "to_port": int(inputs["app_port"]),
-                    "source": ids.get("alb_security_group_id", ""),
-                    "description": "The app port from the ALB",
-                }
+                security_groups.rule(
+                    "tcp", app_port, app_port, ids.get("alb_security_group_id", ""), "The app port from the ALB"
+                )
             ],
-            "egress": sorted(
-                ({**egress_rule, "from_port": int(port), "to_port": int(port)} for port in inputs["egress_ports"]),
-                key=_rule_order,
+            "egress": security_groups.sorted_rules(
+                security_groups.rule(
+                    "tcp", int(port), int(port), security_groups.cidr(inputs["egress_cidr"]), EGRESS_DESCRIPTION
+                )
+                for port in inputs["egress_ports"]
             ),
             "tags": named(_SG),
         },

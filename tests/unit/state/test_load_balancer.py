@@ -560,26 +560,6 @@ def test_the_bucket_and_rule_are_compared_by_the_names_they_are_read_by() -> Non
 
 
 class TestNormalisation:
-    def test_security_group_rules_are_one_per_source_sorted(self) -> None:
-        permissions = [
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 443,
-                "ToPort": 443,
-                "IpRanges": [{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "0.0.0.0/0", "Description": "all"}],
-                "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
-                "PrefixListIds": [{"PrefixListId": "pl-1"}],
-                "UserIdGroupPairs": [{"GroupId": "sg-2", "Description": "peer"}],
-            }
-        ]
-        assert [(rule["source"], rule["description"]) for rule in load_balancer.security_group_rules(permissions)] == [
-            ("0.0.0.0/0", "all"),
-            ("10.0.0.0/8", ""),
-            ("::/0", ""),
-            ("pl-1", ""),
-            ("sg-2", "peer"),
-        ]
-
     def test_the_wanted_ingress_is_every_port_for_every_cidr_once(self) -> None:
         values = inputs(ingress_cidrs=["10.1.2.3/16", "0.0.0.0/0", "10.1.0.0/16"])
         ingress = load_balancer.wanted(values, names.role_names("load_balancer", values), {"resources": {}, "ids": {}})[

@@ -25,7 +25,7 @@ from urllib.parse import quote
 import pytest
 from conftest import Converged
 
-from ansible_collections.muejam.infra.plugins.module_utils import names, state
+from ansible_collections.muejam.infra.plugins.module_utils import names, security_groups, state
 from ansible_collections.muejam.infra.plugins.module_utils.state import networking
 
 PART = "networking"
@@ -434,7 +434,7 @@ class TestRead:
         client, _unused = fake_client(vpc_only(describe_security_groups={"SecurityGroups": [group]}))
         found = networking.read(client, INPUTS, names_of(INPUTS), retry=False)["resources"]["default_security_group"]
         assert sorted(row["source"] for row in found["ingress"]) == ["a", "b", "sg-1"]
-        assert found["ingress"] == sorted(found["ingress"], key=lambda row: json.dumps(row, sort_keys=True))
+        assert found["ingress"] == security_groups.sorted_rules(found["ingress"])
         assert found["egress"] == []
 
     def test_the_flow_logs_role_and_policy_documents_are_canonical(self) -> None:
