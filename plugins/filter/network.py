@@ -66,8 +66,32 @@ def route_tables(inputs: Mapping[str, Any], *ids: Any) -> list[dict[str, Any]]:
         raise AnsibleFilterError(f"route_tables: {error}") from error
 
 
+def subnets(inputs: Mapping[str, Any], names: Mapping[str, Any], tier: str) -> list[dict[str, Any]]:
+    """The tier's subnets for muejam.infra.ec2_vpc_subnets: state/networking.py's subnets (its arguments)."""
+    if tier not in TIERS:
+        raise AnsibleFilterError(f"subnets: tier must be one of {', '.join(TIERS)}, got {tier!r}")
+    try:
+        return networking_part.subnets(inputs, names, tier)
+    except (KeyError, TypeError, ValueError) as error:
+        raise AnsibleFilterError(f"subnets: {error}") from error
+
+
+def edge_outputs(inputs: Mapping[str, Any], found: Mapping[str, Any], *ids: Any) -> dict[str, Any]:
+    """networking_outputs after edge.yml's changes: state/networking.py's edge_outputs (its arguments)."""
+    try:
+        return networking_part.edge_outputs(inputs, found, *ids)
+    except (KeyError, TypeError, ValueError) as error:
+        raise AnsibleFilterError(f"edge_outputs: {error}") from error
+
+
 class FilterModule:
-    """The networking role's planning filters: subnet blocks, NAT zones, route tables."""
+    """The networking role's planning filters: subnet blocks, subnets, NAT zones, route tables, the edge's outputs."""
 
     def filters(self) -> dict[str, object]:
-        return {"subnet_cidrs": subnet_cidrs, "nat_zones": nat_zones, "route_tables": route_tables}
+        return {
+            "subnet_cidrs": subnet_cidrs,
+            "nat_zones": nat_zones,
+            "route_tables": route_tables,
+            "subnets": subnets,
+            "edge_outputs": edge_outputs,
+        }

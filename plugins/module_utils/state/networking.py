@@ -94,24 +94,26 @@ MANAGED: dict[str, dict[str, str | tuple[str, ...] | None]] = {
     },
     "Create the public subnets": {
         "vpc_id": None,  # which VPC: the part reads only the found VPC's subnets
-        "az": "public_subnet[*].az",
-        "cidr": "public_subnet[*].cidr",
-        "map_public": "public_subnet[*].map_public",
-        "tags": "public_subnet[*].tags",
+        "subnets": (
+            "public_subnet[*].cidr",
+            "public_subnet[*].az",
+            "public_subnet[*].map_public",
+            "public_subnet[*].tags",
+        ),
         "purge_tags": "public_subnet[*].tags",
-        "wait": None,  # how the module waits for the new subnet, not a setting
-        "wait_timeout": None,  # how long it waits
+        "wait_timeout": None,  # how long the module waits for a new subnet, not a setting
         "state": None,  # the direction (present)
     },
     "Create the private subnets": {
         "vpc_id": None,  # which VPC: the part reads only the found VPC's subnets
-        "az": "private_subnet[*].az",
-        "cidr": "private_subnet[*].cidr",
-        "map_public": "private_subnet[*].map_public",
-        "tags": "private_subnet[*].tags",
+        "subnets": (
+            "private_subnet[*].cidr",
+            "private_subnet[*].az",
+            "private_subnet[*].map_public",
+            "private_subnet[*].tags",
+        ),
         "purge_tags": "private_subnet[*].tags",
-        "wait": None,  # how the module waits for the new subnet, not a setting
-        "wait_timeout": None,  # how long it waits
+        "wait_timeout": None,  # how long the module waits for a new subnet, not a setting
         "state": None,  # the direction (present)
     },
     "Create the internet gateway": {
@@ -303,6 +305,17 @@ def _tags(inputs: Mapping[str, Any], name: str, **extra: str) -> dict[str, str]:
     return state.string_tags({**(inputs.get("tags") or {}), "Name": name, **extra})
 
 
+def subnets(inputs: Mapping[str, Any], names: Mapping[str, Any], tier: str) -> list[dict[str, Any]]:
+    """The tier's subnets as ``muejam.infra.ec2_vpc_subnets`` takes them (filter ``muejam.infra.subnets``), in
+    the zones' order: what :func:`wanted` compares. Nothing needs auto-assigned public IPs (the ALB and the
+    NAT gateways get their own), so no subnet maps them."""
+    zones = list(inputs["availability_zones"])
+    return [
+        {"cidr": cidr, "az": zone, "map_public": False, "tags": _tags(inputs, names[f"{tier}_subnet"][zone], Tier=tier)}
+        for zone, cidr in zip(zones, subnet_cidrs(inputs, tier), strict=True)
+    ]
+
+
 def wanted(inputs: Mapping[str, Any], names: Mapping[str, Any], found: Mapping[str, Any]) -> dict[str, Any]:
     zones = list(inputs["availability_zones"])
     with_nat = nat_zones(inputs)
@@ -339,13 +352,8 @@ def wanted(inputs: Mapping[str, Any], names: Mapping[str, Any], found: Mapping[s
             "tags": _tags(inputs, names["flow_logs_log_group_tag"]),
         }
     for tier in TIERS:
-        for zone, cidr in zip(zones, subnet_cidrs(inputs, tier), strict=True):
-            resources[f"{tier}_subnet[{zone}]"] = {
-                "cidr": cidr,
-                "az": zone,
-                "map_public": False,
-                "tags": _tags(inputs, names[f"{tier}_subnet"][zone], Tier=tier),
-            }
+        for subnet in subnets(inputs, names, tier):
+            resources[f"{tier}_subnet[{subnet['az']}]"] = subnet
     resources["internet_gateway"] = {"tags": _tags(inputs, names["internet_gateway"])}
     for zone in zones:
         if zone in with_nat:
@@ -806,3 +814,26 @@ def outputs(inputs: Mapping[str, Any], names: Mapping[str, Any], found: Mapping[
         "flow_log_id": ids.get("flow_log", "") if flow_logs else "",
         "flow_log_group_name": flow_logs_group(inputs, names) if flow_logs else "",
     }
+
+
+def edge_outputs(
+    inputs: Mapping[str, Any],
+    found: Mapping[str, Any],
+    vpc_id: str,
+    public_subnet_ids: Iterable[str],
+    internet_gateway_id: str,
+) -> dict[str, Any]:
+    """The outputs once edge.yml has created or updated the network's edge, without reading it again.
+
+    ``found`` is the comparison's result (``outputs`` and ``ids``, what existed before the run);
+    the VPC, the public subnets (in ``availability_zones`` order) and the internet gateway are the
+    ids the edge's tasks returned. :func:`outputs` makes them, as after a read: the rest (NAT
+    gateways, private subnets, route tables, flow logs) is what existed before, until inside.yml
+    has made it and published what it read.
+    """
+    zones = list(inputs["availability_zones"])
+    ids = {**(found.get("ids") or {}), "vpc": vpc_id, "internet_gateway": internet_gateway_id}
+    ids.update({f"public_subnet[{zone}]": subnet for zone, subnet in zip(zones, public_subnet_ids, strict=True)})
+    result = outputs(inputs, names_table.role_names("networking", inputs), {"ids": ids})
+    # The NAT gateways' addresses are not ids: as found (the comparison reads them with the ids).
+    return {**result, "nat_public_ips": list(found["outputs"]["nat_public_ips"])}

@@ -881,52 +881,96 @@ def test_the_outputs_are_those_the_rerun_published(converged: Converged) -> None
     assert outputs["vpc_id"].startswith("vpc-") and outputs["flow_log_id"].startswith("fl-")
 
 
+def edge_playbook(tmp_path: Any, variables: dict[str, Any], *after: dict[str, Any]) -> str:
+    """A playbook that includes the networking role's edge.yml alone (as site.yml does), then AFTER."""
+    playbook = tmp_path / "edge.yml"
+    edge = {
+        "name": "Provision the network's edge",
+        "ansible.builtin.include_role": {"name": "muejam.infra.networking", "tasks_from": "edge.yml"},
+        "vars": {"networking_state": "present", **variables},
+    }
+    defaults = {
+        "region": "{{ aws_region }}",
+        "endpoint_url": "{{ aws_endpoint_url }}",
+        "access_key": "{{ aws_access_key }}",
+        "secret_key": "{{ aws_secret_key }}",
+    }
+    play = {
+        "name": "The network's edge alone",
+        "hosts": "localhost",
+        "gather_facts": False,
+        "module_defaults": {"group/muejam.infra.aws": defaults},
+        "tasks": [edge, *after],
+    }
+    playbook.write_text(json.dumps([play]))
+    return str(playbook)
+
+
 def test_a_changed_vpc_cidr_stops_the_role_before_any_change(converged: Converged, tmp_path: Any) -> None:
     """site.yml's preflight refuses a changed networking_vpc_cidr first; the role, included on its own,
     refuses it too, from the comparison's finding (no second lookup of the VPC): the message names the
     VPC and both blocks, and no second VPC is created."""
     from stack_runs import ansible_playbook
 
-    playbook = tmp_path / "edge.yml"
-    playbook.write_text(
-        json.dumps(
-            [
-                {
-                    "name": "The network's edge alone",
-                    "hosts": "localhost",
-                    "gather_facts": False,
-                    "module_defaults": {
-                        "group/muejam.infra.aws": {
-                            "region": "{{ aws_region }}",
-                            "endpoint_url": "{{ aws_endpoint_url }}",
-                            "access_key": "{{ aws_access_key }}",
-                            "secret_key": "{{ aws_secret_key }}",
-                        }
-                    },
-                    "tasks": [
-                        {
-                            "name": "Provision the network's edge",
-                            "ansible.builtin.include_role": {
-                                "name": "muejam.infra.networking",
-                                "tasks_from": "edge.yml",
-                            },
-                            "vars": {
-                                "networking_state": "present",
-                                "networking_name": INPUTS["name"],
-                                "networking_tags": INPUTS["tags"],
-                                "networking_vpc_cidr": "10.1.0.0/16",
-                            },
-                        }
-                    ],
-                }
-            ]
-        )
+    playbook = edge_playbook(
+        tmp_path,
+        {"networking_name": INPUTS["name"], "networking_tags": INPUTS["tags"], "networking_vpc_cidr": "10.1.0.0/16"},
     )
     ec2 = converged.client("ec2")
     before = sorted(vpc["VpcId"] for vpc in ec2.describe_vpcs()["Vpcs"])
-    code, output = ansible_playbook(converged.state_dir, converged.endpoint, str(playbook))
+    code, output = ansible_playbook(converged.state_dir, converged.endpoint, playbook)
     assert code != 0, output[-3000:]
     vpc_id = converged.plans()[PART]["ids"]["vpc"]
     assert f"Found the VPC {vpc_id} with the CIDR block 10.0.0.0/16" in output, output[-3000:]
     assert "networking_vpc_cidr is '10.1.0.0/16'" in output
     assert sorted(vpc["VpcId"] for vpc in ec2.describe_vpcs()["Vpcs"]) == before
+
+
+def test_the_edge_publishes_what_a_read_of_the_network_finds(converged: Converged, tmp_path: Any) -> None:
+    """edge.yml publishes the edge's ids as its tasks returned them, without reading the network again
+    (muejam.infra.edge_outputs): they are what a read right after finds, the VPC, the public subnets in
+    the zones' order and the internet gateway; the rest is empty, as nothing inside exists yet. (A
+    network of its own name and block beside the converged stack, removed at the end.)"""
+    from stack_runs import ansible_playbook
+
+    edge_inputs = inputs_with(
+        name="muejam-edge", vpc_cidr="10.9.0.0/16", tags={**INPUTS["tags"], "Environment": "edge"}
+    )
+    published = tmp_path / "networking_outputs.json"
+    write = {
+        "name": "Write what the edge published",
+        "ansible.builtin.copy": {
+            "content": "{{ networking_outputs | to_json }}",
+            "dest": str(published),
+            "mode": "0600",
+        },
+    }
+    variables = {
+        "networking_name": edge_inputs["name"],
+        "networking_tags": edge_inputs["tags"],
+        "networking_vpc_cidr": edge_inputs["vpc_cidr"],
+    }
+    ec2 = converged.client("ec2")
+    code, output = ansible_playbook(converged.state_dir, converged.endpoint, edge_playbook(tmp_path, variables, write))
+    read = networking.outputs(
+        edge_inputs,
+        names_of(edge_inputs),
+        networking.read(converged.client, edge_inputs, names_of(edge_inputs), retry=False),
+    )
+    try:
+        assert code == 0, output[-3000:]
+        outputs = json.loads(published.read_text())
+        assert outputs == read
+        assert outputs["vpc_id"].startswith("vpc-") and outputs["internet_gateway_id"].startswith("igw-")
+        assert len(outputs["public_subnet_ids"]) == len(ZONES)
+        assert outputs["private_subnet_ids"] == [] and outputs["nat_gateway_ids"] == []
+        assert "Read the network as it now is" not in output
+    finally:
+        vpc_id = read["vpc_id"]
+        for subnet in read["public_subnet_ids"]:
+            ec2.delete_subnet(SubnetId=subnet)
+        if read["internet_gateway_id"]:
+            ec2.detach_internet_gateway(InternetGatewayId=read["internet_gateway_id"], VpcId=vpc_id)
+            ec2.delete_internet_gateway(InternetGatewayId=read["internet_gateway_id"])
+        if vpc_id:
+            ec2.delete_vpc(VpcId=vpc_id)

@@ -54,7 +54,7 @@ class TestSubnetCidrs:
 
 class TestFilterModule:
     def test_exposes_every_filter(self) -> None:
-        assert set(FilterModule().filters()) == {"subnet_cidrs", "nat_zones", "route_tables"}
+        assert set(FilterModule().filters()) == {"subnet_cidrs", "nat_zones", "route_tables", "subnets", "edge_outputs"}
 
 
 class TestRouteTableFilters:
@@ -86,6 +86,56 @@ class TestRouteTableFilters:
             FilterModule().filters()["route_tables"](
                 self.INPUTS, self.NAMES, "igw-1", [], ["nat-a", "nat-b"], ["p-1", "p-2"]
             )
+
+
+class TestSubnetAndEdgeFilters:
+    """subnets and edge_outputs hand the role state/networking.py's rules; here, what the filters add."""
+
+    INPUTS: ClassVar[dict[str, Any]] = {
+        "name": "muejam-local",
+        "availability_zones": ["us-east-1a", "us-east-1b"],
+        "vpc_cidr": "10.0.0.0/16",
+        "public_subnet_cidrs": [],
+        "private_subnet_cidrs": ["10.0.200.0/24", "10.0.201.0/24"],
+        "nat_gateway_mode": "single",
+        "flow_logs_enabled": False,
+        "tags": {"Project": "muejam"},
+    }
+    NAMES: ClassVar[dict[str, Any]] = {
+        "public_subnet": {"us-east-1a": "pub-a", "us-east-1b": "pub-b"},
+        "private_subnet": {"us-east-1a": "priv-a", "us-east-1b": "priv-b"},
+    }
+
+    def test_the_subnets_are_what_the_comparison_wants(self) -> None:
+        subnets = FilterModule().filters()["subnets"](self.INPUTS, self.NAMES, "private")
+        assert subnets == [
+            {
+                "cidr": "10.0.200.0/24",
+                "az": "us-east-1a",
+                "map_public": False,
+                "tags": {"Project": "muejam", "Name": "priv-a", "Tier": "private"},
+            },
+            {
+                "cidr": "10.0.201.0/24",
+                "az": "us-east-1b",
+                "map_public": False,
+                "tags": {"Project": "muejam", "Name": "priv-b", "Tier": "private"},
+            },
+        ]
+        with pytest.raises(AnsibleFilterError, match="subnets: tier must be one of public, private"):
+            FilterModule().filters()["subnets"](self.INPUTS, self.NAMES, "edge")
+
+    def test_the_edge_outputs_name_the_edge_and_keep_the_rest_as_found(self) -> None:
+        found = {"ids": {}, "outputs": {"nat_public_ips": []}}
+        outputs = FilterModule().filters()["edge_outputs"](self.INPUTS, found, "vpc-1", ["s-a", "s-b"], "igw-1")
+        assert (outputs["vpc_id"], outputs["public_subnet_ids"], outputs["internet_gateway_id"]) == (
+            "vpc-1",
+            ["s-a", "s-b"],
+            "igw-1",
+        )
+        assert outputs["private_subnet_ids"] == [] and outputs["nat_gateway_ids"] == []
+        with pytest.raises(AnsibleFilterError, match="edge_outputs: "):
+            FilterModule().filters()["edge_outputs"](self.INPUTS, found, "vpc-1", ["s-a"], "igw-1")
 
 
 class TestDerivedSubnets:
