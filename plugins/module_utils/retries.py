@@ -11,6 +11,8 @@ retries those codes only, so a throttled call is not retried twice over.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ansible_collections.amazon.aws.plugins.module_utils.cloud import CloudRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -20,3 +22,14 @@ class NotYetVisibleRetry(AWSRetry):
     (``aws_retry=True``), so a throttled call is not retried twice over."""
 
     found = staticmethod(CloudRetry.found)
+
+
+def not_yet_visible_caller(codes: list[str]) -> Any:
+    """``call(method, **request)``: one call with ``aws_retry=True`` (the client's retries of throttling
+    and 5xx errors), retried also on ``codes`` while AWS does not show a new resource yet."""
+
+    @NotYetVisibleRetry.jittered_backoff(catch_extra_error_codes=codes)
+    def call(method: Any, **request: Any) -> Any:
+        return method(**request, aws_retry=True)
+
+    return call

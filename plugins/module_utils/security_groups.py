@@ -201,14 +201,11 @@ def plan(
         steps += [{"action": "authorize", "direction": direction, "rule": item} for item in added]
         steps += [{"action": "describe", "direction": direction, "rule": item} for item in described]
         steps += [{"action": "revoke", "direction": direction, "rule": item} for item in removed]
-    to_set = {key: value for key, value in wanted["tags"].items() if found["tags"].get(key) != value}
-    # Tags AWS sets itself (aws:...) cannot be removed, as amazon.aws's compare_aws_tags leaves them.
-    to_unset = [key for key in found["tags"] if key not in wanted["tags"] and not key.startswith("aws:")]
-    to_unset = to_unset if purge_tags else []
+    to_set, to_unset = state.tag_changes(found["tags"], wanted["tags"], purge_tags)
     if to_set:
         steps.append({"action": "set_tags", "tags": to_set})
     if to_unset:
-        steps.append({"action": "remove_tags", "keys": sorted(to_unset)})
+        steps.append({"action": "remove_tags", "keys": to_unset})
     return steps
 
 

@@ -95,12 +95,11 @@ def plan(
             current = subnet
         if current["map_public"] != item["map_public"]:
             steps.append({"action": "set_map_public", "cidr": item["cidr"], "map_public": item["map_public"]})
-        to_set = {key: value for key, value in item["tags"].items() if current["tags"].get(key) != value}
-        to_unset = [key for key in current["tags"] if key not in item["tags"] and not key.startswith("aws:")]
+        to_set, to_unset = state.tag_changes(current["tags"], item["tags"], purge_tags)
         if to_set:
             steps.append({"action": "set_tags", "cidr": item["cidr"], "tags": to_set})
-        if to_unset and purge_tags:
-            steps.append({"action": "remove_tags", "cidr": item["cidr"], "keys": sorted(to_unset)})
+        if to_unset:
+            steps.append({"action": "remove_tags", "cidr": item["cidr"], "keys": to_unset})
     return steps
 
 

@@ -217,18 +217,12 @@ changes:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.muejam.infra.plugins.module_utils.retries import NotYetVisibleRetry
+from ansible_collections.muejam.infra.plugins.module_utils.retries import not_yet_visible_caller
 from ansible_collections.muejam.infra.plugins.module_utils.security_groups import (
     NOT_YET_VISIBLE,
     SecurityGroupError,
     ensure_present,
 )
-
-
-@NotYetVisibleRetry.jittered_backoff(catch_extra_error_codes=NOT_YET_VISIBLE)
-def call(method, **request):
-    """One call, retried on throttling and 5xx (the client's wrapper) and while AWS does not show a new group yet."""
-    return method(**request, aws_retry=True)
 
 
 def main() -> None:
@@ -260,7 +254,7 @@ def main() -> None:
     params = module.params
     try:
         result = ensure_present(
-            call,
+            not_yet_visible_caller(NOT_YET_VISIBLE),
             client,
             params["name"],
             params["vpc_id"],

@@ -114,6 +114,16 @@ def string_tags(tags: Mapping[str, Any]) -> dict[str, str]:
     return {str(key): str(value) for key, value in tags.items()}
 
 
+def tag_changes(
+    found: Mapping[str, str], wanted: Mapping[str, str], purge: bool = True
+) -> tuple[dict[str, str], list[str]]:
+    """The tags to set and the keys to remove to make ``found`` the ``wanted`` ones; never the tags AWS
+    sets itself (``aws:...``), which cannot be removed (as amazon.aws's compare_aws_tags leaves them)."""
+    to_set = {key: value for key, value in wanted.items() if found.get(key) != value}
+    to_unset = sorted(key for key in found if key not in wanted and not key.startswith("aws:")) if purge else []
+    return to_set, to_unset
+
+
 def filters(mapping: Mapping[str, Any]) -> list[dict[str, Any]]:
     """EC2-style ``Filters`` from ``{name: value or [values]}``."""
     result = []
