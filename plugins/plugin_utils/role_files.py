@@ -6,6 +6,8 @@ Used by the ``muejam.infra.stack_preflight`` and ``muejam.infra.role_inputs`` ac
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,16 +18,31 @@ from ansible.errors import AnsibleError
 from ansible_collections.muejam.infra.plugins.module_utils.preflight import ROLES, UNSET, Problem
 
 COLLECTION_ROOT = Path(__file__).resolve().parents[2]
+# libyaml's loader where PyYAML has it (ten times faster on the roles' files), else PyYAML's own.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(path: str, _mtime_ns: int) -> Any:
+    with open(path, encoding="utf-8") as stream:
+        return yaml.load(stream, Loader=_LOADER) or {}  # a safe loader: CSafeLoader or SafeLoader
+
+
+def _load(path: Path) -> Any:
+    """A role file parsed once per process (and again only once it changed): a task's several
+    run_setting lookups and the preflight's checks of every role read each file once. A copy, so
+    that no caller changes what the next one reads."""
+    return copy.deepcopy(_parsed(str(path), path.stat().st_mtime_ns))
 
 
 def role_options(role: str, root: Path = COLLECTION_ROOT) -> dict[str, Any]:
     """The options of the role's ``main`` argument spec (meta/argument_specs.yml)."""
-    argument_specs = yaml.safe_load((root / "roles" / role / "meta" / "argument_specs.yml").read_text()) or {}
+    argument_specs = _load(root / "roles" / role / "meta" / "argument_specs.yml")
     return argument_specs.get("argument_specs", {}).get("main", {}).get("options", {}) or {}
 
 
 def role_defaults(role: str, root: Path = COLLECTION_ROOT) -> dict[str, Any]:
-    return yaml.safe_load((root / "roles" / role / "defaults" / "main.yml").read_text()) or {}
+    return _load(root / "roles" / role / "defaults" / "main.yml")
 
 
 def load_roles(root: Path = COLLECTION_ROOT) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
