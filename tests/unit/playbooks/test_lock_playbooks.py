@@ -51,6 +51,22 @@ def test_a_run_refuses_while_another_holds_the_lock(
     assert lock.read(emulator["client"]("ssm"), STACK)["id"] == "awx42run0001"
 
 
+def test_a_run_that_skips_the_network_still_takes_the_lock(
+    held: dict[str, Any], emulator: dict[str, Any], tmp_path: Path
+) -> None:
+    """--skip-tags networking still runs the load balancer and scaling group stages: the run takes the
+    lock as any other (it is refused here, before any change), by ansible-core's own tag rule."""
+    key = "locked-skip-network"
+    extra_file = tmp_path / f"{key}.json"
+    extra_file.write_text(json.dumps({"stack_environment": "locked", "aws_access_key": key}))
+    code, output = ansible_playbook(
+        emulator["state_dir"], emulator["endpoint"], "site.yml", "-e", f"@{extra_file}", "--skip-tags", "networking"
+    )
+    assert code != 0
+    assert "The stack muejam-locked is locked by another run: run awx42run0001" in output, output[-3000:]
+    assert [(r.action, r.status) for r in calls(emulator, key) if r.mutating] == [("PutParameter", 400)]
+
+
 def test_unlock_breaks_the_lock_by_its_id_only(held: dict[str, Any], emulator: dict[str, Any], tmp_path: Path) -> None:
     code, output = playbook(emulator, tmp_path, "playbooks/unlock.yml", "unlock-wrong", unlock_id="not-the-id")
     assert code != 0
