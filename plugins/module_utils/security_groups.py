@@ -108,7 +108,7 @@ def _port_ranges(protocol: str, ports: list[Any]) -> list[tuple[int | None, int 
     ranges = []
     for port in ports:
         text = str(port).strip()
-        low, _, high = text.partition("-") if not text.startswith("-") else (text, "", "")
+        low, high = text.split("-", 1) if "-" in text[1:] else (text, "")
         try:
             first, last = int(low), int(high or low)
         except ValueError:
