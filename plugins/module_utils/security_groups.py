@@ -307,7 +307,7 @@ def ensure_present(
         "description": description,
         "ingress": wanted_rules(rules),
         "egress": wanted_rules(rules_egress),
-        "tags": {str(key): str(value) for key, value in (tags or {}).items()},
+        "tags": state.string_tags(tags or {}),
     }
     group = find(call, client, name, vpc_id)
     found = view(group) if group else None

@@ -62,6 +62,22 @@ def run_module(endpoint: str, module: str, args: dict[str, Any], check: bool = F
     return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
 
+def mark(state_dir: Path, name: str) -> None:
+    """Mark the emulator's request log (``actions_since`` counts from here)."""
+    from tools.emulator import request_counts  # see actions_since
+
+    request_counts.mark(state_dir, name)
+
+
+def actions_since(state_dir: Path, name: str) -> list[str]:
+    """The AWS actions the emulator served since :func:`mark` ``name``, in order."""
+    # Imported here: ansible-test units loads this file without tools/ on the path.
+    from tools.emulator import request_counts
+    from tools.emulator.patches import request_log
+
+    return [request.action for request in request_log.read(state_dir, since=request_counts.since_mark(state_dir, name))]
+
+
 @contextmanager
 def started_emulator(state_dir: Path, *start_args: str) -> Iterator[dict[str, Any]]:
     """An emulator started by the launcher on a free port (``start ... START_ARGS``), stopped at
@@ -89,6 +105,8 @@ def started_emulator(state_dir: Path, *start_args: str) -> Iterator[dict[str, An
             "image_id": image_id,
             "launcher": launcher,
             "run_module": lambda module, args, check=False: run_module(endpoint, module, args, check),
+            "mark": lambda name: mark(state_dir, name),
+            "actions_since": lambda name: actions_since(state_dir, name),
         }
     finally:
         launcher("stop", "--state-dir", str(state_dir))

@@ -8,8 +8,6 @@ from typing import Any
 import pytest
 
 from ansible_collections.muejam.infra.plugins.module_utils import security_groups
-from tools.emulator import request_counts
-from tools.emulator.patches import request_log
 
 NAME = "sg-test-alb"
 TAGS = {"Name": NAME, "Project": "muejam", "Environment": "test"}
@@ -41,11 +39,6 @@ def groups_named(emulator: dict[str, Any], vpc_id: str) -> list[dict[str, Any]]:
     return emulator["client"]("ec2").describe_security_groups(Filters=filters)["SecurityGroups"]
 
 
-def actions_of(emulator: dict[str, Any], mark: str) -> list[str]:
-    state_dir = emulator["state_dir"]
-    return [request.action for request in request_log.read(state_dir, since=request_counts.since_mark(state_dir, mark))]
-
-
 class TestSecurityGroup:
     def test_check_mode_reports_the_group_to_create_and_creates_nothing(
         self, emulator: dict[str, Any], vpc_id: str
@@ -58,13 +51,13 @@ class TestSecurityGroup:
         assert groups_named(emulator, vpc_id) == []
 
     def test_creates_the_group_exactly_with_no_second_look(self, emulator: dict[str, Any], vpc_id: str) -> None:
-        request_counts.mark(emulator["state_dir"], "create")
+        emulator["mark"]("create")
         result = run_module(emulator, args_for(vpc_id))
         assert not result.get("failed"), result.get("msg")
         assert result["changed"] is True
         # One look before, the creation with its tags, the rules, one read for the result: no re-read
         # of the new group to learn its default rule, no wait.
-        assert actions_of(emulator, "create") == [
+        assert emulator["actions_since"]("create") == [
             "DescribeSecurityGroups",
             "CreateSecurityGroup",
             "AuthorizeSecurityGroupIngress",
@@ -87,12 +80,12 @@ class TestSecurityGroup:
         assert result["security_group"]["egress"] == security_groups.found_rules(group["IpPermissionsEgress"])
 
     def test_a_second_run_changes_nothing_in_one_call(self, emulator: dict[str, Any], vpc_id: str) -> None:
-        request_counts.mark(emulator["state_dir"], "again")
+        emulator["mark"]("again")
         result = run_module(emulator, args_for(vpc_id))
         assert not result.get("failed"), result.get("msg")
         assert result["changed"] is False
         assert result["changes"] == []
-        assert actions_of(emulator, "again") == ["DescribeSecurityGroups"]
+        assert emulator["actions_since"]("again") == ["DescribeSecurityGroups"]
 
     def test_a_new_source_is_authorized_before_the_old_one_is_revoked(
         self, emulator: dict[str, Any], vpc_id: str
@@ -119,11 +112,11 @@ class TestSecurityGroup:
             rules=[{"ports": [80, 443], "cidr_ip": ["192.0.2.0/24"], "rule_desc": "from the clients"}],
             rules_egress=[{"ports": [8000], "cidr_ip": ["10.40.0.0/16"], "rule_desc": "to the app port"}],
         )
-        request_counts.mark(emulator["state_dir"], "describe")
+        emulator["mark"]("describe")
         result = run_module(emulator, changed)
         assert not result.get("failed"), result.get("msg")
         assert [step["action"] for step in result["changes"]] == ["describe"]
-        assert "RevokeSecurityGroupEgress" not in actions_of(emulator, "describe")
+        assert "RevokeSecurityGroupEgress" not in emulator["actions_since"]("describe")
         (group,) = groups_named(emulator, vpc_id)
         assert [rule["description"] for rule in security_groups.found_rules(group["IpPermissionsEgress"])] == [
             "to the app port"
@@ -145,8 +138,8 @@ class TestSecurityGroup:
     def test_a_changed_group_description_is_refused_before_any_change(
         self, emulator: dict[str, Any], vpc_id: str
     ) -> None:
-        request_counts.mark(emulator["state_dir"], "refused")
+        emulator["mark"]("refused")
         result = run_module(emulator, args_for(vpc_id, description="another description", rules=[]))
         assert result.get("failed") is True
         assert NAME in result["msg"] and "another description" in result["msg"] and "cannot change" in result["msg"]
-        assert actions_of(emulator, "refused") == ["DescribeSecurityGroups"]
+        assert emulator["actions_since"]("refused") == ["DescribeSecurityGroups"]

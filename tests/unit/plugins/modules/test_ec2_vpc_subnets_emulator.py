@@ -7,9 +7,6 @@ from typing import Any
 
 import pytest
 
-from tools.emulator import request_counts
-from tools.emulator.patches import request_log
-
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
 
 
@@ -32,11 +29,6 @@ def run_module(emulator: dict[str, Any], args: dict[str, Any], check: bool = Fal
     return emulator["run_module"]("muejam.infra.ec2_vpc_subnets", args, check)
 
 
-def actions_since(emulator: dict[str, Any], mark: str) -> list[str]:
-    state_dir = emulator["state_dir"]
-    return [request.action for request in request_log.read(state_dir, since=request_counts.since_mark(state_dir, mark))]
-
-
 def subnets_of(emulator: dict[str, Any], vpc_id: str) -> dict[str, dict[str, Any]]:
     found = emulator["client"]("ec2").describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
     return {subnet["CidrBlock"]: subnet for subnet in found}
@@ -53,11 +45,11 @@ class TestSubnets:
         assert subnets_of(emulator, vpc_id) == {}
 
     def test_creates_every_subnet_in_one_call_in_the_order_given(self, emulator: dict[str, Any], vpc_id: str) -> None:
-        request_counts.mark(emulator["state_dir"], "create")
+        emulator["mark"]("create")
         result = run_module(emulator, args_for(vpc_id))
         assert not result.get("failed"), result.get("msg")
         # One read, the three creations with their tags, one read of the new subnets (available at once here).
-        assert actions_since(emulator, "create") == [
+        assert emulator["actions_since"]("create") == [
             "DescribeSubnets",
             "CreateSubnet",
             "CreateSubnet",
@@ -77,11 +69,11 @@ class TestSubnets:
         assert all(item["state"] == "available" for item in result["subnets"])
 
     def test_a_second_run_changes_nothing_in_one_call(self, emulator: dict[str, Any], vpc_id: str) -> None:
-        request_counts.mark(emulator["state_dir"], "again")
+        emulator["mark"]("again")
         result = run_module(emulator, args_for(vpc_id))
         assert not result.get("failed"), result.get("msg")
         assert (result["changed"], result["changes"]) == (False, [])
-        assert actions_since(emulator, "again") == ["DescribeSubnets"]
+        assert emulator["actions_since"]("again") == ["DescribeSubnets"]
 
     def test_tags_and_the_public_ip_setting_are_made_exact(self, emulator: dict[str, Any], vpc_id: str) -> None:
         args = args_for(vpc_id, Owner="web")
@@ -99,8 +91,8 @@ class TestSubnets:
     def test_a_subnet_in_another_zone_is_refused_before_any_change(self, emulator: dict[str, Any], vpc_id: str) -> None:
         args = args_for(vpc_id)
         args["subnets"][0]["az"] = "us-east-1b"
-        request_counts.mark(emulator["state_dir"], "refused")
+        emulator["mark"]("refused")
         result = run_module(emulator, args)
         assert result.get("failed") is True
         assert "10.50.0.0/20 is in us-east-1a" in result["msg"] and "cannot move" in result["msg"]
-        assert actions_since(emulator, "refused") == ["DescribeSubnets"]
+        assert emulator["actions_since"]("refused") == ["DescribeSubnets"]
